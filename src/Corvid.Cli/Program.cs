@@ -1,0 +1,3 @@
+using Corvid.Cli;
+
+return await CorvidApp.RunAsync(args);
