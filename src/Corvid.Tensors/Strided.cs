@@ -1,0 +1,104 @@
+namespace Corvid.Tensors;
+
+/// <summary>
+/// Walks the rows of one or more strided layouts of the same shape together: the innermost dim is
+/// the row, and for each row the walker gives each operand's starting offset. Dims that are laid
+/// out contiguously for every operand are merged first, so a contiguous tensor is one long row.
+/// </summary>
+internal sealed class RowWalker
+{
+    private readonly int[] _outerShape;
+    private readonly int[][] _strides;
+    private readonly int[] _index;
+    public readonly int[] Offsets;
+    public readonly int RowLength;
+    public readonly int[] InnerStrides;
+    public readonly int Rows;
+
+    public RowWalker(ReadOnlySpan<int> shape, int[][] strides, int[] offsets)
+    {
+        var (merged, mergedStrides) = Coalesce(shape, strides);
+        int rank = merged.Length;
+        RowLength = rank == 0 ? 1 : merged[rank - 1];
+        InnerStrides = new int[strides.Length];
+        for (int k = 0; k < strides.Length; k++) InnerStrides[k] = rank == 0 ? 0 : mergedStrides[k][rank - 1];
+        _outerShape = rank == 0 ? [] : merged[..(rank - 1)];
+        _strides = mergedStrides;
+        _index = new int[_outerShape.Length];
+        Offsets = (int[])offsets.Clone();
+        long rows = 1;
+        foreach (var d in _outerShape) rows *= d;
+        Rows = RowLength == 0 ? 0 : (int)rows;
+    }
+
+    /// <summary>Moves to the next row; call after using the current offsets.</summary>
+    public void Advance()
+    {
+        for (int d = _outerShape.Length - 1; d >= 0; d--)
+        {
+            _index[d]++;
+            for (int k = 0; k < Offsets.Length; k++) Offsets[k] += _strides[k][d];
+            if (_index[d] < _outerShape[d]) return;
+            for (int k = 0; k < Offsets.Length; k++) Offsets[k] -= _strides[k][d] * _outerShape[d];
+            _index[d] = 0;
+        }
+    }
+
+    private static (int[] Shape, int[][] Strides) Coalesce(ReadOnlySpan<int> shape, int[][] strides)
+    {
+        var dims = new List<int>();
+        var per = new List<int>[strides.Length];
+        for (int k = 0; k < strides.Length; k++) per[k] = [];
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1 && shape.Length > 1) continue; // a size-1 dim never moves an offset
+            bool merge = dims.Count > 0;
+            for (int k = 0; k < strides.Length && merge; k++)
+                merge = per[k][^1] == strides[k][d] * shape[d];
+            if (merge)
+            {
+                dims[^1] *= shape[d];
+                for (int k = 0; k < strides.Length; k++) per[k][^1] = strides[k][d];
+            }
+            else
+            {
+                dims.Add(shape[d]);
+                for (int k = 0; k < strides.Length; k++) per[k].Add(strides[k][d]);
+            }
+        }
+        if (dims.Count == 0 && shape.Length > 0)
+        {
+            dims.Add(1);
+            for (int k = 0; k < strides.Length; k++) per[k].Add(0);
+        }
+        return (dims.ToArray(), per.Select(p => p.ToArray()).ToArray());
+    }
+}
+
+/// <summary>Copies between strided layouts and contiguous buffers.</summary>
+internal static class StridedCopy
+{
+    /// <summary>Copies <paramref name="src"/> (any layout) into the view <paramref name="dst"/> of the same shape.</summary>
+    public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, ReadOnlySpan<int> shape)
+    {
+        var walker = new RowWalker(shape, [srcStrides, dstStrides], [srcOffset, dstOffset]);
+        int n = walker.RowLength, ss = walker.InnerStrides[0], ds = walker.InnerStrides[1];
+        for (int r = 0; r < walker.Rows; r++)
+        {
+            int so = walker.Offsets[0], dOff = walker.Offsets[1];
+            if (ss == 1 && ds == 1)
+            {
+                Array.Copy(src, so, dst, dOff, n);
+            }
+            else if (ss == 0 && ds == 1)
+            {
+                dst.AsSpan(dOff, n).Fill(src[so]);
+            }
+            else
+            {
+                for (int i = 0; i < n; i++) dst[dOff + i * ds] = src[so + i * ss];
+            }
+            walker.Advance();
+        }
+    }
+}
