@@ -1,0 +1,114 @@
+namespace Corvid.Tensors.Kernels;
+
+/// <summary>
+/// The cache-blocked GEMM (the Goto/BLIS loop nest): for each Nc-wide panel of B and each Kc-deep
+/// slice, pack B; for each Mc-tall block of A, pack A; then sweep micro-tiles, each B sliver staying
+/// in L1 while the A block streams from L2.
+/// </summary>
+/// <remarks>
+/// Threads split C into a grid of rectangles, never the k dimension: every element of C is summed by
+/// the same micro-kernel in the same order whatever the thread count, so results are bit-identical.
+/// </remarks>
+internal static unsafe class GemmBlocked
+{
+    /// <summary>Below this many flops per thread, waking another thread costs more than it saves.</summary>
+    const long MinFlopsPerThread = 1L << 20;
+
+    public static void Multiply<K>(in GemmOperands op) where K : struct, IGemmMicroKernel
+    {
+        int threads = (int)Math.Clamp(op.Flops / MinFlopsPerThread, 1, WorkerPool.AvailableThreads);
+        var (rowParts, colParts) = Grid(op.M, op.N, threads, K.Mr, K.Nr);
+        var work = new Work<K> { Op = op, RowParts = rowParts, ColParts = colParts };
+        WorkerPool.Run(ref work, rowParts * colParts);
+    }
+
+    /// <summary>Splits C into rowParts x colParts rectangles (product ≤ threads) that are as square as the tile sizes allow.</summary>
+    internal static (int RowParts, int ColParts) Grid(int m, int n, int threads, int mr, int nr)
+    {
+        int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
+        (int, int) best = (1, 1);
+        double bestScore = double.MaxValue;
+        for (int rows = 1; rows <= threads; rows++)
+        {
+            int cols = threads / rows;
+            if (rows * cols != threads || rows > rowTiles || cols > colTiles) continue;
+            // Perimeter of one rectangle: proportional to the packing and C traffic it causes.
+            double score = (double)m / rows + (double)n / cols;
+            if (score < bestScore) (best, bestScore) = ((rows, cols), score);
+        }
+        return best;
+    }
+
+    struct Work<K> : IParallelWork where K : struct, IGemmMicroKernel
+    {
+        public GemmOperands Op;
+        public int RowParts, ColParts;
+
+        public readonly void Execute(int part, int parts)
+        {
+            int r = part / ColParts, c = part % ColParts;
+            var (i0, i1) = Split(Op.M, K.Mr, RowParts, r);
+            var (j0, j1) = Split(Op.N, K.Nr, ColParts, c);
+            if (i0 < i1 && j0 < j1) Rectangle<K>(Op, i0, i1, j0, j1);
+        }
+    }
+
+    /// <summary>Part <paramref name="index"/> of <paramref name="parts"/> of <c>[0, length)</c>, cut at multiples of the tile size.</summary>
+    static (int Start, int End) Split(int length, int tile, int parts, int index)
+    {
+        int tiles = (length + tile - 1) / tile;
+        int start = (int)((long)tiles * index / parts) * tile;
+        int end = (int)((long)tiles * (index + 1) / parts) * tile;
+        return (Math.Min(start, length), Math.Min(end, length));
+    }
+
+    /// <summary>Computes <c>C[i0..i1, j0..j1]</c> on the calling thread.</summary>
+    static void Rectangle<K>(in GemmOperands op, int i0, int i1, int j0, int j1) where K : struct, IGemmMicroKernel
+    {
+        int mr = K.Mr, nr = K.Nr;
+        float* packedA = PackingBuffers.A(K.Mc * K.Kc);
+        float* packedB = PackingBuffers.B(K.Kc * RoundUp(Math.Min(K.Nc, j1 - j0), nr));
+        float* tile = PackingBuffers.Scratch(mr * nr);
+
+        for (int jc = j0; jc < j1; jc += K.Nc)
+        {
+            int nc = Math.Min(K.Nc, j1 - jc);
+            for (int pc = 0; pc < op.K; pc += K.Kc)
+            {
+                int kc = Math.Min(K.Kc, op.K - pc);
+                bool overwrite = pc == 0 && !op.Accumulate;
+                GemmPacking.PackB(nr, kc, nc, op.B + (long)pc * op.BRow + (long)jc * op.BCol, op.BRow, op.BCol, packedB);
+                for (int ic = i0; ic < i1; ic += K.Mc)
+                {
+                    int mc = Math.Min(K.Mc, i1 - ic);
+                    GemmPacking.PackA(mr, mc, kc, op.A + (long)ic * op.ARow + (long)pc * op.ACol, op.ARow, op.ACol, packedA);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* b = packedB + jr * kc;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir);
+                            float* a = packedA + ir * kc;
+                            float* c = op.C + (long)(ic + ir) * op.Ldc + jc + jr;
+                            if (rows == mr && cols == nr)
+                            {
+                                K.Run(kc, a, b, c, op.Ldc, overwrite);
+                                continue;
+                            }
+                            // A ragged edge: compute the full tile aside, then keep the part inside C.
+                            K.Run(kc, a, b, tile, nr, overwrite: true);
+                            for (int i = 0; i < rows; i++)
+                            {
+                                float* src = tile + i * nr, dst = c + (long)i * op.Ldc;
+                                for (int j = 0; j < cols; j++) dst[j] = overwrite ? src[j] : dst[j] + src[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Corvid.Tensors.Kernels;
+
+/// <summary>
+/// The AVX2 + FMA micro-kernel: a 6 x 16 tile of C in 12 ymm accumulators, which with the two B
+/// vectors and one broadcast fits the 16 registers AVX2 machines have.
+/// </summary>
+internal unsafe struct GemmKernel256 : IGemmMicroKernel
+{
+    public static int Mr => 6;
+    public static int Nr => 16;
+    public static int Kc => 256;
+    public static int Mc => 72;
+    public static int Nc => 2048;
+
+    public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
+    {
+        Vector256<float> c00 = default, c01 = default;
+        Vector256<float> c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default;
+        Vector256<float> c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, pa += 6, pb += 16)
+        {
+            var b0 = Vector256.Load(pb);
+            var b1 = Vector256.Load(pb + 8);
+            Vector256<float> a;
+            a = Vector256.Create(pa[0]); c00 = Vector256.FusedMultiplyAdd(a, b0, c00); c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+            a = Vector256.Create(pa[1]); c10 = Vector256.FusedMultiplyAdd(a, b0, c10); c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+            a = Vector256.Create(pa[2]); c20 = Vector256.FusedMultiplyAdd(a, b0, c20); c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+            a = Vector256.Create(pa[3]); c30 = Vector256.FusedMultiplyAdd(a, b0, c30); c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+            a = Vector256.Create(pa[4]); c40 = Vector256.FusedMultiplyAdd(a, b0, c40); c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
+            a = Vector256.Create(pa[5]); c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
+        }
+        Store(c + 0 * ldc, c00, c01, overwrite);
+        Store(c + 1 * ldc, c10, c11, overwrite);
+        Store(c + 2 * ldc, c20, c21, overwrite);
+        Store(c + 3 * ldc, c30, c31, overwrite);
+        Store(c + 4 * ldc, c40, c41, overwrite);
+        Store(c + 5 * ldc, c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            lo = Vector256.Load(c) + lo;
+            hi = Vector256.Load(c + 8) + hi;
+        }
+        lo.Store(c);
+        hi.Store(c + 8);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Corvid.Tensors.Kernels;
+
+/// <summary>The portable micro-kernel for machines without SIMD: a 4 x 4 tile of C in 16 scalars.</summary>
+internal unsafe struct GemmKernelScalar : IGemmMicroKernel
+{
+    public static int Mr => 4;
+    public static int Nr => 4;
+    public static int Kc => 256;
+    public static int Mc => 64;
+    public static int Nc => 512;
+
+    public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
+    {
+        float* acc = stackalloc float[16];
+        new Span<float>(acc, 16).Clear();
+        for (int p = 0; p < kc; p++, pa += 4, pb += 4)
+        {
+            for (int r = 0; r < 4; r++)
+            {
+                float a = pa[r];
+                acc[r * 4 + 0] += a * pb[0];
+                acc[r * 4 + 1] += a * pb[1];
+                acc[r * 4 + 2] += a * pb[2];
+                acc[r * 4 + 3] += a * pb[3];
+            }
+        }
+        for (int r = 0; r < 4; r++)
+        {
+            for (int j = 0; j < 4; j++) c[r * ldc + j] = overwrite ? acc[r * 4 + j] : c[r * ldc + j] + acc[r * 4 + j];
+        }
+    }
+}

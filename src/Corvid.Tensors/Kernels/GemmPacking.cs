@@ -1,0 +1,68 @@
+using System.Runtime.CompilerServices;
+
+namespace Corvid.Tensors.Kernels;
+
+/// <summary>
+/// Copies blocks of A and B into the sliver order the micro-kernel reads sequentially, whatever the
+/// operands' strides (this is where transposed views cost nothing extra), zero-padding ragged edges.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs A rows <c>[0, mc)</c>, k <c>[0, kc)</c> (from <paramref name="a"/>, the block's origin) into
+    /// slivers of <paramref name="mr"/> rows: sliver s holds, step by step of k, rows <c>s·mr … s·mr + mr − 1</c>.
+    /// </summary>
+    public static void PackA(int mr, int mc, int kc, float* a, int aRow, int aCol, float* dst)
+    {
+        for (int i0 = 0; i0 < mc; i0 += mr, dst += mr * kc)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            float* src = a + (long)i0 * aRow;
+            if (aRow == 1 && rows == mr)
+            {
+                // Columns of A are contiguous (a transposed view): each step of k is one copy.
+                for (int p = 0; p < kc; p++) Unsafe.CopyBlockUnaligned(dst + p * mr, src + (long)p * aCol, (uint)(mr * sizeof(float)));
+                continue;
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = src + (long)r * aRow;
+                if (aCol == 1)
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = row[p];
+                else
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = row[(long)p * aCol];
+            }
+            for (int r = rows; r < mr; r++)
+                for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// Packs B k <c>[0, kc)</c>, columns <c>[0, nc)</c> (from <paramref name="b"/>, the block's origin) into
+    /// slivers of <paramref name="nr"/> columns: sliver s holds, step by step of k, columns <c>s·nr … s·nr + nr − 1</c>.
+    /// </summary>
+    public static void PackB(int nr, int kc, int nc, float* b, int bRow, int bCol, float* dst)
+    {
+        for (int j0 = 0; j0 < nc; j0 += nr, dst += nr * kc)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* src = b + (long)j0 * bCol;
+            if (bCol == 1 && cols == nr)
+            {
+                // Rows of B are contiguous: each step of k is one copy.
+                for (int p = 0; p < kc; p++) Unsafe.CopyBlockUnaligned(dst + p * nr, src + (long)p * bRow, (uint)(nr * sizeof(float)));
+                continue;
+            }
+            for (int j = 0; j < cols; j++)
+            {
+                float* column = src + (long)j * bCol;
+                if (bRow == 1)
+                    for (int p = 0; p < kc; p++) dst[p * nr + j] = column[p];
+                else
+                    for (int p = 0; p < kc; p++) dst[p * nr + j] = column[(long)p * bRow];
+            }
+            for (int j = cols; j < nr; j++)
+                for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
+        }
+    }
+}
