@@ -165,15 +165,14 @@ internal sealed class GraphRun<TState>(CompiledGraph<TState> graph, RunConfig co
             span?.SetTag(AgentTelemetry.Step, step);
             span?.SetTag(AgentTelemetry.Attempt, attempt);
             span?.SetTag(AgentTelemetry.TaskId, task.Id);
-            events.TryWrite(new NodeStarted(step, node.Name, task.Id, attempt));
-
             using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var context = new NodeContext(node.Name, task.Id, step, attempt, config.ThreadId, time, resumeValues, _schema.Json,
                 e => events.TryWrite(e), attemptCancellation.Token);
             var started = time.GetTimestamp();
             try
             {
-                var update = await RunAttemptAsync(node, input, context, attemptCancellation);
+                var update = await RunAttemptAsync(node, input, context, attemptCancellation,
+                    () => events.TryWrite(new NodeStarted(step, node.Name, task.Id, attempt)));
                 var (gotos, sends) = CommandTargets(node, update);
                 var payload = new TaskResultPayload(_schema.SerializeWrites(update.Writes), [.. gotos],
                     [.. sends.Select(s => new SendPayload(s.Node, _schema.Serialize(s.Input!)))]);
@@ -214,7 +213,9 @@ internal sealed class GraphRun<TState>(CompiledGraph<TState> graph, RunConfig co
         }
     }
 
-    private static async Task<Update<TState>> RunAttemptAsync(NodeSpec<TState> node, TState input, NodeContext context, CancellationTokenSource attempt)
+    /// <summary>One attempt, cut off at the node's timeout; <paramref name="started"/> is told once the deadline is set.</summary>
+    private static async Task<Update<TState>> RunAttemptAsync(NodeSpec<TState> node, TState input, NodeContext context,
+        CancellationTokenSource attempt, Action started)
     {
         async Task<Update<TState>> Run()
         {
@@ -223,11 +224,16 @@ internal sealed class GraphRun<TState>(CompiledGraph<TState> graph, RunConfig co
                 ?? throw new InvalidOperationException($"node '{node.Name}' returned null; return an empty Update to write nothing");
         }
 
-        if (node.Timeout is not { } timeout) return await Run();
+        if (node.Timeout is not { } timeout)
+        {
+            started();
+            return await Run();
+        }
 
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token);
-        var work = Task.Run(Run, CancellationToken.None);
         var deadline = Task.Delay(timeout, context.Time, timer.Token);
+        started();
+        var work = Task.Run(Run, CancellationToken.None);
         if (await Task.WhenAny(work, deadline) != work)
         {
             attempt.Cancel();
