@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Corvid.Text;
+
+/// <summary>
+/// Byte-pair merge of one piece that is not itself a token: starting from single bytes, repeatedly
+/// merge the adjacent pair whose concatenation has the lowest rank, the leftmost on ties, until no
+/// adjacent pair is a token. This is tiktoken's rule. Short pieces use a scan over a small array
+/// (cache-friendly); long ones a heap of candidate pairs with lazy invalidation, so a piece of a
+/// million bytes costs O(n log n), not O(n²).
+/// </summary>
+internal static class BytePairMerge
+{
+    /// <summary>Pieces longer than this go to the heap.</summary>
+    public const int SmallLimit = 64;
+
+    private const int None = int.MaxValue;
+
+    public static void Encode<TSink>(RankTable ranks, ref byte piece, int length, ref TSink sink) where TSink : struct, ITokenSink
+    {
+        if (length == 1)
+        {
+            sink.Add(ByteRank(ranks, piece));
+            return;
+        }
+        if (length <= SmallLimit) EncodeSmall(ranks, ref piece, length, ref sink);
+        else EncodeLarge(ranks, ref piece, length, ref sink);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ByteRank(RankTable ranks, byte b)
+    {
+        int rank = ranks.ByteRank(b);
+        return rank >= 0 ? rank : throw new TokenizerException($"encode: byte 0x{b:X2} has no token in this vocabulary, so text containing it cannot be encoded");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PairRank(RankTable ranks, ref byte piece, int start, int end)
+    {
+        int rank = ranks.Rank(ref Unsafe.Add(ref piece, start), end - start);
+        return rank < 0 ? None : rank;
+    }
+
+    private static void EncodeSmall<TSink>(RankTable ranks, ref byte piece, int n, ref TSink sink) where TSink : struct, ITokenSink
+    {
+        // Part k spans [start[k], start[k+1]) and is token[k]; rank[k] is the rank of merging parts k and k+1.
+        Span<int> start = stackalloc int[n + 1];
+        Span<int> rank = stackalloc int[n];
+        Span<int> token = stackalloc int[n];
+        for (int k = 0; k < n; k++)
+        {
+            start[k] = k;
+            token[k] = ByteRank(ranks, Unsafe.Add(ref piece, k));
+        }
+        start[n] = n;
+        for (int k = 0; k < n - 1; k++) rank[k] = PairRank(ranks, ref piece, k, k + 2);
+        rank[n - 1] = None;
+
+        int parts = n;
+        while (true)
+        {
+            int best = None, at = -1;
+            for (int k = 0; k < parts - 1; k++)
+            {
+                if (rank[k] < best) { best = rank[k]; at = k; }
+            }
+            if (at < 0) break;
+
+            token[at] = best;
+            // Remove part at+1.
+            start.Slice(at + 2, parts - at - 1).CopyTo(start.Slice(at + 1));
+            token.Slice(at + 2, parts - at - 2).CopyTo(token.Slice(at + 1));
+            rank.Slice(at + 2, parts - at - 2).CopyTo(rank.Slice(at + 1));
+            parts--;
+            rank[at] = at + 1 < parts ? PairRank(ranks, ref piece, start[at], start[at + 2]) : None;
+            if (at > 0) rank[at - 1] = PairRank(ranks, ref piece, start[at - 1], start[at + 1]);
+        }
+        for (int k = 0; k < parts; k++) sink.Add(token[k]);
+    }
+
+    private static void EncodeLarge<TSink>(RankTable ranks, ref byte piece, int n, ref TSink sink) where TSink : struct, ITokenSink
+    {
+        // Parts are a linked list over their start offsets; pairRank[k] is the rank of merging the part
+        // that starts at k with the next one. The heap holds (rank, start) candidates; stale ones are skipped.
+        int[] next = ArrayPool<int>.Shared.Rent(n);
+        int[] prev = ArrayPool<int>.Shared.Rent(n);
+        int[] token = ArrayPool<int>.Shared.Rent(n);
+        int[] pairRank = ArrayPool<int>.Shared.Rent(n);
+        var heap = new MinHeap(n);
+        try
+        {
+            for (int k = 0; k < n; k++)
+            {
+                next[k] = k + 1;
+                prev[k] = k - 1;
+                token[k] = ByteRank(ranks, Unsafe.Add(ref piece, k));
+            }
+            for (int k = 0; k < n; k++)
+            {
+                pairRank[k] = k + 1 < n ? PairRank(ranks, ref piece, k, k + 2) : None;
+                if (pairRank[k] != None) heap.Push(pairRank[k], k);
+            }
+
+            while (heap.TryPop(out int rank, out int at))
+            {
+                if (pairRank[at] != rank) continue; // stale: the part changed, or was merged into its left neighbour
+                int right = next[at];
+                token[at] = rank;
+                int after = next[right];
+                next[at] = after;
+                if (after < n) prev[after] = at;
+                pairRank[right] = None;
+
+                pairRank[at] = after < n ? PairRank(ranks, ref piece, at, next[after]) : None;
+                if (pairRank[at] != None) heap.Push(pairRank[at], at);
+                int left = prev[at];
+                if (left >= 0)
+                {
+                    pairRank[left] = PairRank(ranks, ref piece, left, after);
+                    if (pairRank[left] != None) heap.Push(pairRank[left], left);
+                }
+            }
+            for (int k = 0; k < n; k = next[k]) sink.Add(token[k]);
+        }
+        finally
+        {
+            heap.Dispose();
+            ArrayPool<int>.Shared.Return(next);
+            ArrayPool<int>.Shared.Return(prev);
+            ArrayPool<int>.Shared.Return(token);
+            ArrayPool<int>.Shared.Return(pairRank);
+        }
+    }
+
+    /// <summary>A binary min-heap of (rank, start) packed in a long: lowest rank first, then leftmost.</summary>
+    private struct MinHeap(int capacity) : IDisposable
+    {
+        private long[] _items = ArrayPool<long>.Shared.Rent(Math.Max(16, capacity));
+        private int _count;
+
+        public void Push(int rank, int start)
+        {
+            if (_count == _items.Length)
+            {
+                var bigger = ArrayPool<long>.Shared.Rent(_items.Length * 2);
+                _items.AsSpan(0, _count).CopyTo(bigger);
+                ArrayPool<long>.Shared.Return(_items);
+                _items = bigger;
+            }
+            long item = ((long)rank << 32) | (uint)start;
+            int i = _count++;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> 1;
+                if (_items[parent] <= item) break;
+                _items[i] = _items[parent];
+                i = parent;
+            }
+            _items[i] = item;
+        }
+
+        public bool TryPop(out int rank, out int start)
+        {
+            if (_count == 0)
+            {
+                rank = start = 0;
+                return false;
+            }
+            long top = _items[0];
+            long last = _items[--_count];
+            int i = 0;
+            while (true)
+            {
+                int child = 2 * i + 1;
+                if (child >= _count) break;
+                if (child + 1 < _count && _items[child + 1] < _items[child]) child++;
+                if (_items[child] >= last) break;
+                _items[i] = _items[child];
+                i = child;
+            }
+            _items[i] = last;
+            rank = (int)(top >> 32);
+            start = (int)top;
+            return true;
+        }
+
+        public readonly void Dispose() => ArrayPool<long>.Shared.Return(_items);
+    }
+}
