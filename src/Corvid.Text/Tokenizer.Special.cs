@@ -14,7 +14,7 @@ public sealed partial class Tokenizer
         where TSink : struct, ITokenSink
     {
         ref byte start = ref MemoryMarshal.GetArrayDataReference(text);
-        if (_specialTokens.Count == 0 || (allowedSpecial.Count == 0 && disallowedSpecial is { Count: 0 }))
+        if (allowedSpecial.Count == 0 && disallowedSpecial is { Count: 0 } || (_specialTokens.Count == 0 && disallowedSpecial is null))
         {
             EncodeOrdinaryBytes(ref start, length, ref sink);
             return;
@@ -22,22 +22,32 @@ public sealed partial class Tokenizer
 
         bool allowAll = ReferenceEquals(allowedSpecial, AllSpecialTokens);
         var span = text.AsSpan(0, length);
-        List<(byte[] Bytes, int Id, int Next)>? allowed = null;
-        foreach (var (special, id) in _specialTokens)
+
+        // Disallowed: by default every special token not allowed; an explicit set is checked string by string,
+        // even for strings that are not special tokens of this encoding (tiktoken does the same).
+        bool defaultDisallowed = disallowedSpecial is null || ReferenceEquals(disallowedSpecial, AllSpecialTokens);
+        var disallowed = defaultDisallowed
+            ? _specialTokens.Keys.Where(s => !allowAll && !allowedSpecial.Contains(s))
+            : disallowedSpecial!;
+        foreach (var special in disallowed)
         {
-            bool isAllowed = allowAll || allowedSpecial.Contains(special);
-            bool isDisallowed = !isAllowed && (disallowedSpecial is null || ReferenceEquals(disallowedSpecial, AllSpecialTokens) || disallowedSpecial.Contains(special));
-            if (!isAllowed && !isDisallowed) continue;
-            var bytes = _specialBytes[id];
-            int at = span.IndexOf(bytes);
-            if (at < 0) continue;
-            if (isDisallowed)
+            if (special.Length == 0) continue;
+            int at = span.IndexOf(Encoding.UTF8.GetBytes(special));
+            if (at >= 0)
             {
                 throw new TokenizerException(
                     $"encode: the text contains the special token '{special}' (at UTF-8 byte {at}), which is not allowed. "
                     + "Allow it to encode it as a special token, or encode it as plain text (EncodeOrdinary, or an empty disallowed set).");
             }
-            (allowed ??= []).Add((bytes, id, at));
+        }
+
+        List<(byte[] Bytes, int Id, int Next)>? allowed = null;
+        foreach (var (special, id) in _specialTokens)
+        {
+            if (!allowAll && !allowedSpecial.Contains(special)) continue;
+            var bytes = _specialBytes[id];
+            int at = span.IndexOf(bytes);
+            if (at >= 0) (allowed ??= []).Add((bytes, id, at));
         }
         if (allowed is null)
         {
