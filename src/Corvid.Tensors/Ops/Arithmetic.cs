@@ -227,7 +227,7 @@ public sealed partial class Tensor
         return Graph.Record("WhereBackward", result, (g, needs) =>
         {
             var zero = ZerosLike(g);
-            return [needs[1] ? Where(condition, g, zero).SumTo(a.shape) : null, needs[2] ? Where(condition, zero, g).SumTo(b.shape) : null];
+            return [null, needs[1] ? Where(condition, g, zero).SumTo(a.shape) : null, needs[2] ? Where(condition, zero, g).SumTo(b.shape) : null];
         }, condition, a, b);
     }
 

@@ -214,3 +214,15 @@ public sealed partial class Tensor
         return summed.Reshape(target.ToArray());
     }
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>Moves one dim to another position, keeping the others in order.</summary>
+    public Tensor Movedim(int source, int destination)
+    {
+        int s = ShapeMath.WrapDim(source, Rank, "movedim"), d = ShapeMath.WrapDim(destination, Rank, "movedim");
+        var order = Enumerable.Range(0, Rank).Where(i => i != s).ToList();
+        order.Insert(d, s);
+        return Permute([.. order]);
+    }
+}
