@@ -27,7 +27,7 @@ public static class EmbeddedModels
         {
             Materialize(directory);
         }
-        return ModelPackage.FromDirectory(directory);
+        return ModelPackage.FromDirectory(directory) with { Source = "embedded:" + ResNet18Name };
     }
 
     public static ModelManifest ResNet18Manifest() => new()

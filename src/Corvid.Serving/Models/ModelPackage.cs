@@ -5,6 +5,9 @@ public sealed record ModelPackage(ModelManifest Manifest, string Directory)
 {
     public string WeightsPath => Path.Combine(Directory, Manifest.Weights);
 
+    /// <summary>Where it was registered from: the model store entry (TorchServe's modelUrl), or <c>embedded</c>.</summary>
+    public string Source { get; init; } = Directory;
+
     /// <summary>Reads a model folder: <c>manifest.json</c> plus the files it names, all inside the folder.</summary>
     public static ModelPackage FromDirectory(string directory)
     {

@@ -45,7 +45,7 @@ public sealed class ModelStore
         {
             throw new ModelLoadException($"url '{url}' resolves outside the model store folder '{Directory}'");
         }
-        if (System.IO.Directory.Exists(full)) return ModelPackage.FromDirectory(full);
+        if (System.IO.Directory.Exists(full)) return ModelPackage.FromDirectory(full) with { Source = url };
         if (File.Exists(full))
         {
             if (!IsArchive(full)) throw new ModelLoadException($"url '{url}' is a file but not a .zip or .mar model archive");
@@ -53,7 +53,7 @@ public sealed class ModelStore
             try
             {
                 ModelArchive.Extract(full, target);
-                return ModelPackage.FromDirectory(target);
+                return ModelPackage.FromDirectory(target) with { Source = url };
             }
             catch
             {
