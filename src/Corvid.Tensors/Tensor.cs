@@ -236,6 +236,13 @@ public sealed partial class Tensor
         _requiresGrad = true;
     }
 
+    /// <summary>
+    /// Computes the gradient of this tensor with respect to every leaf that requires grad and adds
+    /// it to their <see cref="Grad"/>. A non-scalar tensor needs <paramref name="gradient"/>.
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
+        AutogradEngine.Backward(this, gradient, retainGraph, createGraph);
+
     /// <summary>The same values, cut from the graph: no gradient flows through the result.</summary>
     public Tensor Detach() => new(Storage, shape, strides, Offset);
 }

@@ -6,6 +6,11 @@ namespace Corvid.Tensors.Autograd;
 /// </summary>
 public static class AutogradEngine
 {
+    [ThreadStatic] private static int t_backwardDepth;
+
+    /// <summary>True while a backward pass runs on this thread (anomaly mode then blames backward functions, not forwards).</summary>
+    internal static bool InBackward => t_backwardDepth > 0;
+
     /// <summary>
     /// Gradients of <paramref name="outputs"/> with respect to <paramref name="inputs"/> (leaves or
     /// not), like <c>torch.autograd.grad</c>. With <paramref name="createGraph"/> the gradients are
@@ -104,7 +109,16 @@ public static class AutogradEngine
             deliver(tensor, grad);
             // autograd.grad only runs the part of the graph that leads to the requested inputs.
             if (shouldRun is not null && !shouldRun(node)) continue;
-            var inputGrads = node.Apply(grad);
+            Tensor?[] inputGrads;
+            t_backwardDepth++;
+            try
+            {
+                inputGrads = node.Apply(grad);
+            }
+            finally
+            {
+                t_backwardDepth--;
+            }
             if (!retainGraph) node.Release();
             for (int i = 0; i < node.Inputs.Count; i++)
             {

@@ -18,7 +18,7 @@ internal static class Graph
                 break;
             }
         }
-        if (AnomalyMode.Enabled) AnomalyMode.CheckForward(name.Replace("Backward", "", StringComparison.Ordinal), output);
+        if (AnomalyMode.Enabled && !AutogradEngine.InBackward) AnomalyMode.CheckForward(name.Replace("Backward", "", StringComparison.Ordinal), output);
         return output;
     }
 }
