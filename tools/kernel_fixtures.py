@@ -81,6 +81,7 @@ def conv_fixtures():
             y = torch.nn.functional.conv2d(x, wt, b, stride, pad, dil, groups)
         gy = torch.randn(y.shape, generator=g)
         gx, gw = torch.autograd.grad(y, (x, wt), gy)
+        gb = gy.sum(dim=(0, 2, 3))  # what autograd gives a bias, whether or not the case has one
         cases.append({
             "name": name,
             "batch": n, "inChannels": c, "inHeight": h, "inWidth": w, "outChannels": oc,
@@ -90,7 +91,7 @@ def conv_fixtures():
             "input": blob.add(x), "weight": blob.add(wt),
             "bias": blob.add(b if b is not None else torch.zeros(0)),
             "output": blob.add(y), "gradOutput": blob.add(gy),
-            "gradInput": blob.add(gx), "gradWeight": blob.add(gw),
+            "gradInput": blob.add(gx), "gradWeight": blob.add(gw), "gradBias": blob.add(gb),
         })
     blob.write(os.path.join(OUT, "conv2d.bin"))
     write_json(os.path.join(OUT, "conv2d.json"), {"generator": "tools/kernel_fixtures.py", "torch": torch.__version__, "cases": cases})

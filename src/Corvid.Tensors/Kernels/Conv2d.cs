@@ -145,6 +145,19 @@ public static class Conv2d
         }
     }
 
+    /// <summary>Gradient w.r.t. the bias, <c>[OC]</c> (overwritten): the output gradient summed over batch and space.</summary>
+    public static void BackwardBias(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradBias)
+    {
+        g.Validate();
+        CheckOutput("gradOutput", g, gradOutput.Length);
+        Conv2dGeometry.CheckLength("gradBias", gradBias.Length, g.OutChannels, $"[{g.OutChannels}]");
+        int ohw = g.OutHeight * g.OutWidth;
+        gradBias.Clear();
+        for (int n = 0; n < g.Batch; n++)
+            for (int o = 0; o < g.OutChannels; o++)
+                gradBias[o] += TensorPrimitives.Sum(gradOutput.Slice((n * g.OutChannels + o) * ohw, ohw));
+    }
+
     static bool IsPointwise(in Conv2dGeometry g) =>
         g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Corvid.Tensors.Kernels;
 
 /// <summary>
@@ -63,6 +65,7 @@ internal static unsafe class GemmBlocked
     }
 
     /// <summary>Computes <c>C[i0..i1, j0..j1]</c> on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Rectangle<K>(in GemmOperands op, int i0, int i1, int j0, int j1) where K : struct, IGemmMicroKernel
     {
         int mr = K.Mr, nr = K.Nr;

@@ -15,6 +15,7 @@ internal unsafe struct GemmKernel256 : IGemmMicroKernel
     public static int Mc => 72;
     public static int Nc => 2048;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Corvid.Tensors.Kernels;
 
@@ -11,10 +12,11 @@ internal unsafe struct GemmKernel512 : IGemmMicroKernel
 {
     public static int Mr => 12;
     public static int Nr => 32;
-    public static int Kc => 256;
+    public static int Kc => 384;
     public static int Mc => 144;
     public static int Nc => 2048;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default;
@@ -29,6 +31,20 @@ internal unsafe struct GemmKernel512 : IGemmMicroKernel
         Vector512<float> c90 = default, c91 = default;
         Vector512<float> c100 = default, c101 = default;
         Vector512<float> c110 = default, c111 = default;
+        // C's rows are far apart (often a multiple of 4 KB, so they collide in L1's sets): start
+        // fetching them now, so the final read-modify-write does not stall on 24 misses.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 16);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 16);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 16);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 16);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 16);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 16);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 16);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 16);
+        Sse.Prefetch0(c + 8 * ldc); Sse.Prefetch0(c + 8 * ldc + 16);
+        Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 16);
+        Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 16);
+        Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 16);
         for (int p = 0; p < kc; p++, pa += 12, pb += 32)
         {
             var b0 = Vector512.Load(pb);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Corvid.Tensors.Kernels;
 
 /// <summary>The portable micro-kernel for machines without SIMD: a 4 x 4 tile of C in 16 scalars.</summary>
@@ -9,6 +11,7 @@ internal unsafe struct GemmKernelScalar : IGemmMicroKernel
     public static int Mc => 64;
     public static int Nc => 512;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
     {
         float* acc = stackalloc float[16];

@@ -12,6 +12,7 @@ internal static unsafe class GemmPacking
     /// Packs A rows <c>[0, mc)</c>, k <c>[0, kc)</c> (from <paramref name="a"/>, the block's origin) into
     /// slivers of <paramref name="mr"/> rows: sliver s holds, step by step of k, rows <c>s·mr … s·mr + mr − 1</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(int mr, int mc, int kc, float* a, int aRow, int aCol, float* dst)
     {
         for (int i0 = 0; i0 < mc; i0 += mr, dst += mr * kc)
@@ -41,6 +42,7 @@ internal static unsafe class GemmPacking
     /// Packs B k <c>[0, kc)</c>, columns <c>[0, nc)</c> (from <paramref name="b"/>, the block's origin) into
     /// slivers of <paramref name="nr"/> columns: sliver s holds, step by step of k, columns <c>s·nr … s·nr + nr − 1</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(int nr, int kc, int nc, float* b, int bRow, int bCol, float* dst)
     {
         for (int j0 = 0; j0 < nc; j0 += nr, dst += nr * kc)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Corvid.Tensors.Kernels;
 
 /// <summary>
@@ -65,6 +67,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>C rows <c>i0 … i0 + rows − 1</c> (at most 4), columns <c>[j0, j1)</c>, when rows of B are contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void AxpyRows<TVector, TOps>(in GemmOperands op, int i0, int rows, int j0, int j1)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
@@ -141,6 +144,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>C rows <c>i0 … i0 + rows − 1</c> (at most 4), columns <c>[j0, j1)</c>, when columns of B are contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void DotRows<TVector, TOps>(in GemmOperands op, int cRow, int cCol, int i0, int rows, int j0, int j1)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
@@ -201,6 +205,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>One row of A against four columns of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static (float, float, float, float) Dot4<TVector, TOps>(float* a, float* b0, float* b1, float* b2, float* b3, int k)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
@@ -223,6 +228,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>Four rows of A against four columns of B: sixteen sums, returned row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static ((float, float, float, float), (float, float, float, float), (float, float, float, float), (float, float, float, float)) Dot16<TVector, TOps>(
         float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, float* b3, int k)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
@@ -261,6 +267,7 @@ internal static unsafe class GemmSkinny
         return (r0, r1, r2, r3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Dot<TVector, TOps>(float* a, float* b, int k)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {

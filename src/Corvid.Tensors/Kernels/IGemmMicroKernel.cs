@@ -3,6 +3,8 @@ namespace Corvid.Tensors.Kernels;
 /// <summary>
 /// A register-blocked micro-kernel and the cache blocking that feeds it. The blocked driver is generic
 /// over this interface, so each variant gets its own specialised copy with the sizes as constants.
+/// Kernels are marked AggressiveOptimization: their unoptimised (tier-0) code is many times slower,
+/// and one large product calls them only a few times, too few for tiering to catch up.
 /// </summary>
 internal unsafe interface IGemmMicroKernel
 {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Corvid.Tensors.Kernels;
 
 /// <summary>
@@ -12,6 +14,7 @@ namespace Corvid.Tensors.Kernels;
 internal static class Im2Col
 {
     /// <summary>Fills <paramref name="col"/> (<c>[channels·KH·KW, OH·OW]</c>) from <paramref name="image"/> (<c>[channels, H, W]</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(in Conv2dGeometry g, int channels, ReadOnlySpan<float> image, Span<float> col)
     {
         int h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, ohw = oh * ow;
@@ -53,6 +56,7 @@ internal static class Im2Col
     }
 
     /// <summary>Adds every entry of <paramref name="col"/> back onto the image position it was read from.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnpackAdd(in Conv2dGeometry g, int channels, ReadOnlySpan<float> col, Span<float> image)
     {
         int h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, ohw = oh * ow;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -13,18 +14,26 @@ namespace Corvid.Tensors.Kernels;
 /// One call uses the pool at a time. A call that finds it busy (a second thread calling a kernel, or
 /// a kernel called from inside a piece) runs all its pieces itself, one after another; because pieces
 /// are independent, the result is the same either way.
+/// <para>
+/// A worker that finishes a piece spins for <see cref="SpinMicroseconds"/> before it sleeps: kernels
+/// come in bursts (every layer of a forward pass), and waking a sleeping thread takes tens of
+/// microseconds, as long as a whole small matmul.
+/// </para>
 /// </remarks>
 internal static unsafe class WorkerPool
 {
+    const int SpinMicroseconds = 50;
+
     static readonly Lock Gate = new();
-    static readonly ManualResetEventSlim Done = new(false, spinCount: 200);
-    static SemaphoreSlim[] wake = [];
+    static readonly ManualResetEventSlim Done = new(false, spinCount: 2000);
+    static Worker[] workers = [];
 
     // The call in flight: its work (a struct on the caller's stack, which waits) and how to run it.
     static void* state;
     static delegate*<void*, int, int, void> invoke;
     static int parts;
     static int pending;
+    static int generation;
     static ExceptionDispatchInfo? failure;
 
     // True on a thread while it runs a piece: a kernel called from there gets no more threads.
@@ -50,7 +59,8 @@ internal static unsafe class WorkerPool
             failure = null;
             Done.Reset();
             Volatile.Write(ref pending, partCount - 1);
-            for (int w = 0; w < partCount - 1; w++) wake[w].Release();
+            Interlocked.Increment(ref generation);
+            for (int w = 0; w < partCount - 1; w++) workers[w].Wake();
 
             try
             {
@@ -76,34 +86,66 @@ internal static unsafe class WorkerPool
 
     static void EnsureWorkers(int needed)
     {
-        if (wake.Length >= needed) return;
-        var grown = new SemaphoreSlim[needed];
-        wake.CopyTo(grown, 0);
-        for (int w = wake.Length; w < needed; w++)
-        {
-            var signal = grown[w] = new SemaphoreSlim(0);
-            int index = w;
-            var thread = new Thread(() => Loop(index, signal)) { IsBackground = true, Name = $"Corvid kernel worker {index + 1}" };
-            thread.Start();
-        }
-        wake = grown;
+        if (workers.Length >= needed) return;
+        var grown = new Worker[needed];
+        workers.CopyTo(grown, 0);
+        for (int w = workers.Length; w < needed; w++) grown[w] = new Worker(w + 1, Volatile.Read(ref generation));
+        workers = grown;
     }
 
-    static void Loop(int index, SemaphoreSlim signal)
+    sealed class Worker
     {
-        inPiece = true;
-        while (true)
+        readonly SemaphoreSlim signal = new(0);
+        readonly int part;
+        int seen;
+        int sleeping;
+
+        public Worker(int part, int generationAtStart)
         {
+            this.part = part;
+            seen = generationAtStart;
+            new Thread(Loop) { IsBackground = true, Name = $"Corvid kernel worker {part}" }.Start();
+        }
+
+        /// <summary>Called after a new generation is published: releases the worker if it went to sleep.</summary>
+        public void Wake()
+        {
+            if (Interlocked.Exchange(ref sleeping, 0) == 1) signal.Release();
+        }
+
+        void Loop()
+        {
+            inPiece = true;
+            while (true)
+            {
+                WaitForGeneration();
+                seen = Volatile.Read(ref generation);
+                if (part >= parts) continue; // a call that needs fewer threads than the pool has
+                try
+                {
+                    invoke(state, part, parts);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                }
+                if (Interlocked.Decrement(ref pending) == 0) Done.Set();
+            }
+        }
+
+        void WaitForGeneration()
+        {
+            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                if (Volatile.Read(ref generation) != seen) return;
+                Thread.SpinWait(20);
+            }
+            // Announce the sleep, then look once more: a call published in between either sees the
+            // flag (and releases the semaphore) or is seen here (and the flag is taken back).
+            Interlocked.Exchange(ref sleeping, 1);
+            if (Volatile.Read(ref generation) != seen && Interlocked.Exchange(ref sleeping, 0) == 1) return;
             signal.Wait();
-            try
-            {
-                invoke(state, index + 1, parts);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-            }
-            if (Interlocked.Decrement(ref pending) == 0) Done.Set();
         }
     }
 }

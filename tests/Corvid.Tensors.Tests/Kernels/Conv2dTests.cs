@@ -63,6 +63,18 @@ public class Conv2dTests
         Close.All(Fixtures.Array(c, "gradWeight"), gradWeight, what: name);
     }
 
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void BackwardBias_matches_pytorch(string name)
+    {
+        var c = Fixtures.Case(name);
+        var g = Geometry(c);
+        var gradBias = new float[g.OutChannels];
+        gradBias.AsSpan().Fill(float.NaN);
+        Conv2d.BackwardBias(g, Fixtures.Array(c, "gradOutput"), gradBias);
+        Close.All(Fixtures.Array(c, "gradBias"), gradBias, what: name);
+    }
+
     [Fact]
     public void Channels_not_divisible_by_groups_names_both_values()
     {
