@@ -410,6 +410,37 @@ def normalization_and_losses():
     case(g, "sdpa_mask", "sdpa", [("q", randn(2, 2, 5, 4), True), ("k", randn(2, 2, 6, 4), True), ("v", randn(2, 2, 6, 3), True), ("mask", m, False)], {})
 
 
+def maml():
+    """A second-order MAML meta-step through conv2d, batch_norm, relu, max_pool2d, linear and cross_entropy."""
+    ways, shots, steps, inner_lr = 5, 2, 2, 0.4
+    params = {"conv.w": randn(4, 1, 3, 3, scale=0.5), "conv.b": randn(4, scale=0.1), "bn.w": 1 + randn(4, scale=0.1),
+              "bn.b": randn(4, scale=0.1), "fc.w": randn(ways, 4 * 4 * 4, scale=0.2), "fc.b": randn(ways, scale=0.1)}
+    xs, ys = randn(ways * shots, 1, 8, 8), np.repeat(np.arange(ways), shots).astype(np.int64)
+    xq, yq = randn(ways * shots, 1, 8, 8), np.repeat(np.arange(ways), shots).astype(np.int64)
+    tensors = {f"param.{k}": v for k, v in params.items()}
+    tensors.update({"support.x": xs, "support.y": ys, "query.x": xq, "query.y": yq})
+
+    def forward(p, x):
+        h = F.conv2d(x, p["conv.w"], p["conv.b"], padding=1)
+        h = F.batch_norm(h, None, None, p["bn.w"], p["bn.b"], training=True)
+        h = F.max_pool2d(F.relu(h), 2)
+        return F.linear(h.flatten(1), p["fc.w"], p["fc.b"])
+
+    theta = {k: torch.from_numpy(v.copy()).requires_grad_(True) for k, v in params.items()}
+    fast = dict(theta)
+    for step in range(steps):
+        loss = F.cross_entropy(forward(fast, torch.from_numpy(xs)), torch.from_numpy(ys))
+        tensors[f"inner_loss.{step}"] = loss.detach().numpy().reshape(())
+        grads = torch.autograd.grad(loss, list(fast.values()), create_graph=True)
+        fast = {k: w - inner_lr * g for (k, w), g in zip(fast.items(), grads)}
+    query_loss = F.cross_entropy(forward(fast, torch.from_numpy(xq)), torch.from_numpy(yq))
+    tensors["query_loss"] = query_loss.detach().numpy().reshape(())
+    meta = torch.autograd.grad(query_loss, list(theta.values()))
+    for k, g in zip(theta, meta):
+        tensors[f"meta_grad.{k}"] = g.numpy()
+    GROUPS["maml"] = (tensors, {"config": json.dumps({"ways": ways, "shots": shots, "steps": steps, "inner_lr": inner_lr})})
+
+
 def main():
     elementwise()
     reductions()
@@ -417,9 +448,13 @@ def main():
     indexing()
     convolution()
     normalization_and_losses()
+    maml()
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():
+        if group == "maml":
+            safetensors_io.save(os.path.join(OUT, "maml.safetensors"), tensors, metadata)
+            continue
         safetensors_io.save(os.path.join(OUT, f"{group}.safetensors"), tensors, metadata)
         total += len(metadata)
         print(f"{group}: {len(metadata)} cases, {sum(t.nbytes for t in tensors.values()) // 1024} KiB")
