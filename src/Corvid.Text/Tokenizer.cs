@@ -187,6 +187,16 @@ public sealed partial class Tokenizer
         throw new TokenizerException($"encode: the {bytes.Length} bytes given are not a single token of {Name}");
     }
 
+    /// <summary>Byte-pair merge of one piece from single bytes, without the whole-piece lookup (for tests of the merge rule).</summary>
+    internal int[] BytePairEncode(ReadOnlySpan<byte> piece)
+    {
+        var sink = new IdSink(piece.Length);
+        var padded = new byte[piece.Length + RankTable.Padding];
+        piece.CopyTo(padded);
+        if (piece.Length > 0) BytePairMerge.Encode(_ranks, ref MemoryMarshal.GetArrayDataReference(padded), piece.Length, ref sink);
+        return sink.ToArray();
+    }
+
     private void EncodeText<TSink>(string text, IReadOnlySet<string> allowedSpecial, IReadOnlySet<string>? disallowedSpecial, ref TSink sink)
         where TSink : struct, ITokenSink
     {

@@ -45,7 +45,7 @@ public sealed record TokenizerDefinition(string Name, string Pattern, IReadOnlyD
         var root = new JsonObject { ["name"] = Name, ["pattern"] = Pattern, ["specialTokens"] = specials };
         var path = Path.GetFullPath(PathFor(rankFilePath));
         var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         File.Move(temp, path, overwrite: true);
     }
 }
