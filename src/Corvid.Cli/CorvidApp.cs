@@ -13,6 +13,7 @@ public static class CorvidApp
     private static IEnumerable<Command> Commands() =>
     [
         InfoCommand.Create(),
+        ServeCommand.Create(),
         TokenizeCommand.Create(),
     ];
 

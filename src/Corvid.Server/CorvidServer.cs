@@ -111,8 +111,8 @@ public sealed class CorvidServer : IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
 
-    /// <summary>Runs until SIGTERM / Ctrl+C, then drains and returns.</summary>
-    public Task RunAsync(CancellationToken cancellationToken = default) => _app.RunAsync(cancellationToken);
+    /// <summary>After <see cref="StartAsync"/>: waits for SIGTERM / Ctrl+C, drains, stops and returns.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
