@@ -13,7 +13,9 @@ public static class CorvidApp
     private static IEnumerable<Command> Commands() =>
     [
         InfoCommand.Create(),
+        AttentionCommand.Create(),
         ServeCommand.Create(),
+        BenchCommand.Create(),
         TokenizeCommand.Create(),
     ];
 
