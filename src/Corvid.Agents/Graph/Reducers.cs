@@ -12,6 +12,22 @@ public static class Reducers
     public static Func<ImmutableList<T>, ImmutableList<T>, ImmutableList<T>> Append<T>() =>
         (current, written) => (current ?? []).AddRange(written ?? []);
 
+    /// <summary>
+    /// Appends items, replacing an existing item that has the same id (LangGraph's <c>add_messages</c>): a node can
+    /// revise an earlier message by writing a copy with its id.
+    /// </summary>
+    public static Func<ImmutableList<T>, ImmutableList<T>, ImmutableList<T>> AddById<T>(Func<T, string> id) =>
+        (current, written) =>
+        {
+            var result = current ?? [];
+            foreach (var item in written ?? [])
+            {
+                var index = result.FindIndex(existing => id(existing) == id(item));
+                result = index >= 0 ? result.SetItem(index, item) : result.Add(item);
+            }
+            return result;
+        };
+
     /// <summary>Adds numbers: counters written by several nodes in one step add up.</summary>
     public static Func<int, int, int> Sum() => (current, written) => current + written;
 
