@@ -17,6 +17,8 @@ public static class CorvidApp
         ServeCommand.Create(),
         BenchCommand.Create(),
         TokenizeCommand.Create(),
+        DebateCommand.Create(),
+        TraceCommand.Create(),
     ];
 
     public static RootCommand BuildRoot()

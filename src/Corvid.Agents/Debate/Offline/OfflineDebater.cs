@@ -55,16 +55,17 @@ public sealed class OfflineDebater(EvidenceBase evidence) : IDebater
                 : "I restate my case more carefully. ");
         }
         text.Append(Opening(turn, topic));
+        var rebutted = new HashSet<string>();
         foreach (var item in chosen)
         {
             var target = item.Rebuts.FirstOrDefault(answered.Contains);
-            if (target is not null)
+            if (target is not null && rebutted.Add(target))
             {
                 text.Append($" My opponent relies on {evidence.Item(target).Label}; the evidence says otherwise. ");
             }
             else
             {
-                text.Append(" Consider this. ");
+                text.Append(target is not null ? " There is more against that point. " : " Consider this. ");
             }
             text.Append(item.Cite(figures[item.Id]));
         }
