@@ -131,7 +131,8 @@ public class SchedulingOverHttpTests
         Assert.Equal(2, Metric(metrics, "corvid_requests_total", "m-metrics", "status=\"200\""));
         Assert.Equal(1, Metric(metrics, "corvid_requests_total", "m-metrics", "status=\"400\""));
         Assert.Equal(0, Metric(metrics, "corvid_queue_depth", "m-metrics"));
-        Assert.Equal(2, Metric(metrics, "corvid_queue_time_milliseconds_count", "m-metrics"));
+        // All three waited in the queue (the worker preprocesses, and found the third body bad); two reached the model.
+        Assert.Equal(3, Metric(metrics, "corvid_queue_time_milliseconds_count", "m-metrics"));
         Assert.Equal(2, Metric(metrics, "corvid_inference_time_milliseconds_count", "m-metrics"));
         Assert.Matches(new Regex("# TYPE corvid_batch_size histogram"), metrics);
     }

@@ -65,6 +65,8 @@ internal static class BenchServeCommand
         return command;
     }
 
+    private const int SaturationPairs = 3;
+
     private sealed record Settings(int Images, int DecentralizedImages, int Concurrency, int[] Jobs, string? ImagePath, string Output, bool Quick);
 
     private static async Task<int> RunAsync(Settings s, string commandLine)
@@ -82,6 +84,7 @@ internal static class BenchServeCommand
             new(1, 8, 100),
             new(1, 8, 10),
             new(1, 4, 5),
+            new(2, 1, 0),
             new(2, 8, 100),
             new(2, 4, 5),
             new(4, 8, 100),
@@ -90,6 +93,7 @@ internal static class BenchServeCommand
         var jobs = s.Quick ? s.Jobs.Take(1).ToArray() : s.Jobs;
 
         var rows = new List<ExperimentRow>();
+        var pairs = new List<(ExperimentRow Server, ExperimentRow Ceiling)>();
         var timings = new List<DecentralizedRun.JobTimings>();
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -98,6 +102,7 @@ internal static class BenchServeCommand
                 var decTasks = jobs.Select(j => progress.AddTask($"decentralized, {j} concurrent", maxValue: s.DecentralizedImages, autoStart: false)).ToList();
                 var cenTasks = centralizedSettings.Select(c => progress.AddTask(Markup.Escape($"centralized, {c.Describe()}"), maxValue: s.Images, autoStart: false)).ToList();
                 var ceilTasks = new[] { (1, cores), (cores, 1) }.Select(c => progress.AddTask($"in-process ceiling {c.Item1}×{c.Item2}", maxValue: s.Images, autoStart: false)).ToList();
+                var pairTask = progress.AddTask("server vs ceiling, alternating", maxValue: 2 * SaturationPairs, autoStart: false);
 
                 for (var i = 0; i < jobs.Length; i++)
                 {
@@ -123,6 +128,21 @@ internal static class BenchServeCommand
                     rows.Add(InProcessCeiling.Run(modelDirectory, imageBytes, s.Images, ceilings[i].Workers, ceilings[i].Threads, 8, done => task.Value = done));
                     task.StopTask();
                 }
+
+                // The machine is shared, so background load drifts between rows. The saturation ratio is taken from
+                // back-to-back pairs: the best server setting, then the ceiling on the same threads, three times.
+                pairTask.StartTask();
+                var best = centralizedSettings[rows.Where(r => r.Kind == "centralized").Select((r, i) => (r, i)).MaxBy(x => x.r.ImagesPerSecond).i];
+                var threads = best.Threads ?? Math.Max(1, cores / best.Workers);
+                for (var i = 0; i < SaturationPairs; i++)
+                {
+                    var server = await CentralizedRun.RunAsync(corvidDll, imageBytes, s.Images, s.Concurrency, best, _ => { });
+                    pairTask.Increment(1);
+                    var ceiling = InProcessCeiling.Run(modelDirectory, imageBytes, s.Images, best.Workers, threads, 8, _ => { });
+                    pairTask.Increment(1);
+                    pairs.Add((server, ceiling));
+                }
+                pairTask.StopTask();
             });
 
         var output = Path.GetFullPath(s.Output);
@@ -130,7 +150,7 @@ internal static class BenchServeCommand
         ExperimentReport.Write(output, rows, new ExperimentReport.Context(
             commandLine + (s.Quick ? "   (quick smoke run: not the full experiment)" : ""), CpuModel(), cores, s.Images, s.DecentralizedImages, s.Concurrency,
             s.ImagePath is null ? $"a {width}×{height} JPEG drawn by the command" : $"{Path.GetFileName(imagePath)} ({width}×{height})",
-            timings, DateTimeOffset.UtcNow));
+            timings, pairs, DateTimeOffset.UtcNow));
 
         var table = new Table().Border(TableBorder.Rounded).AddColumns("setup", "images/s", "p50 ms", "p99 ms", "peak CPU %", "peak MB");
         foreach (var r in rows)

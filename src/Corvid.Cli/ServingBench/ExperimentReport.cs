@@ -8,7 +8,8 @@ internal static class ExperimentReport
 {
     public sealed record Context(
         string Command, string Machine, int LogicalCores, int Images, int DecentralizedImages, int ClientConcurrency,
-        string ImageDescription, List<DecentralizedRun.JobTimings> JobTimings, DateTimeOffset When);
+        string ImageDescription, List<DecentralizedRun.JobTimings> JobTimings,
+        List<(ExperimentRow Server, ExperimentRow Ceiling)> SaturationPairs, DateTimeOffset When);
 
     public static void Write(string markdownPath, IReadOnlyList<ExperimentRow> rows, Context context)
     {
@@ -50,11 +51,11 @@ internal static class ExperimentReport
         sb.AppendLine();
         sb.AppendLine($"![images per second by setup]({chartFile})");
         sb.AppendLine();
-        sb.AppendLine("| setup | concurrency | images | seconds | images/s | p50 ms | p95 ms | p99 ms | peak CPU % | peak memory MB | errors | speed-up vs best decentralized |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| setup | concurrency | images | seconds | images/s | p50 ms | p95 ms | p99 ms | peak CPU % | peak memory MB | client CPU % | errors | speed-up vs best decentralized |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
-            sb.AppendLine($"| {r.Setup} | {r.Concurrency} | {r.Images} | {F(r.Seconds)} | {F(r.ImagesPerSecond)} | {F(r.P50Ms, "0")} | {F(r.P95Ms, "0")} | {F(r.P99Ms, "0")} | {F(r.PeakCpuPercent, "0")} | {F(r.PeakMemoryMb, "0")} | {r.Errors} | {F(SpeedUp(r), "0.00")}x |");
+            sb.AppendLine($"| {r.Setup} | {r.Concurrency} | {r.Images} | {F(r.Seconds)} | {F(r.ImagesPerSecond)} | {F(r.P50Ms, "0")} | {F(r.P95Ms, "0")} | {F(r.P99Ms, "0")} | {F(r.PeakCpuPercent, "0")} | {F(r.PeakMemoryMb, "0")} | {F(r.ClientCpuPercent, "0")} | {r.Errors} | {F(SpeedUp(r), "0.00")}x |");
         }
         sb.AppendLine();
 
@@ -97,6 +98,26 @@ internal static class ExperimentReport
         {
             sb.AppendLine($"- Ceiling: {ceiling.Setup}: {F(ceiling.ImagesPerSecond)} images/s. The best server row reaches {F(100 * bestCentralized.ImagesPerSecond / ceiling.ImagesPerSecond, "0")}% of it; the");
             sb.AppendLine("  rest is HTTP, JSON, the queue and the client process, which shares the same two cores.");
+        }
+        if (c.SaturationPairs.Count > 0)
+        {
+            var ratios = c.SaturationPairs.Select(p => p.Server.ImagesPerSecond / p.Ceiling.ImagesPerSecond).Order().ToList();
+            var median = ratios[ratios.Count / 2];
+            sb.AppendLine();
+            sb.AppendLine("## The server at saturation against the in-process ceiling");
+            sb.AppendLine();
+            sb.AppendLine($"The best server setting and the ceiling on the same threads ({c.SaturationPairs[0].Ceiling.Setup[20..]}), run back to back {c.SaturationPairs.Count} times");
+            sb.AppendLine("so that both see the same background load on this shared machine:");
+            sb.AppendLine();
+            sb.AppendLine("| pair | server images/s | ceiling images/s | server / ceiling | client CPU % |");
+            sb.AppendLine("|---:|---:|---:|---:|---:|");
+            for (var i = 0; i < c.SaturationPairs.Count; i++)
+            {
+                var (server, pairCeiling) = c.SaturationPairs[i];
+                sb.AppendLine($"| {i + 1} | {F(server.ImagesPerSecond)} | {F(pairCeiling.ImagesPerSecond)} | {F(100 * server.ImagesPerSecond / pairCeiling.ImagesPerSecond, "0")}% | {F(server.ClientCpuPercent, "0")} |");
+            }
+            sb.AppendLine();
+            sb.AppendLine($"Median: the server reaches **{F(100 * median, "0")}%** of the in-process ceiling ({c.SaturationPairs[0].Server.Setup}). The client process runs on the same two cores.");
         }
         sb.AppendLine();
         sb.AppendLine("## Reading it against the article");

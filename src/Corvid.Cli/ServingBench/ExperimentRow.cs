@@ -13,7 +13,7 @@ internal sealed record ExperimentRow(
     double PeakCpuPercent,
     double PeakMemoryMb,
     int Errors,
-    string Note = "")
+    double ClientCpuPercent = double.NaN)
 {
     public double ImagesPerSecond => Images / Seconds;
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using SkiaSharp;
 
 namespace Corvid.Serving.Handlers;
@@ -26,12 +27,28 @@ public static class ImagePreprocessor
     public static void Preprocess(ReadOnlySpan<byte> encoded, Span<float> chw)
     {
         if (chw.Length != 3 * CropTo * CropTo) throw new ArgumentException($"destination holds {chw.Length} floats, the image tensor needs {3 * CropTo * CropTo}");
+        // Pixel buffers are rented: a 640x480 image needs 1.2 MB, and fresh large arrays on every request
+        // would keep the garbage collector busy on the cores the model needs.
         var (rgba, width, height) = DecodeRgba(encoded);
-        var (outW, outH) = ResizedSize(width, height, ResizeTo);
-        var left = (int)Math.Round((outW - CropTo) / 2.0, MidpointRounding.ToEven);
-        var top = (int)Math.Round((outH - CropTo) / 2.0, MidpointRounding.ToEven);
-        var cropped = ResampleWindow(rgba, width, height, outW, outH, left, top, CropTo, CropTo);
-        Normalize(cropped, chw);
+        try
+        {
+            var (outW, outH) = ResizedSize(width, height, ResizeTo);
+            var left = (int)Math.Round((outW - CropTo) / 2.0, MidpointRounding.ToEven);
+            var top = (int)Math.Round((outH - CropTo) / 2.0, MidpointRounding.ToEven);
+            var cropped = ResampleWindow(rgba, width, height, outW, outH, left, top, CropTo, CropTo);
+            try
+            {
+                Normalize(cropped, chw);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(cropped);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
     }
 
     public static float[] Preprocess(ReadOnlySpan<byte> encoded)
@@ -60,13 +77,14 @@ public static class ImagePreprocessor
             throw new BadInputException($"image is {width}x{height}; at most {MaxPixels} pixels are accepted");
         }
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(rgba, System.Runtime.InteropServices.GCHandleType.Pinned);
         try
         {
             var result = codec.GetPixels(info, handle.AddrOfPinnedObject());
             if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
             {
+                ArrayPool<byte>.Shared.Return(rgba);
                 throw new BadInputException($"the image could not be decoded: {result}");
             }
         }
@@ -124,7 +142,7 @@ public static class ImagePreprocessor
         return (byte)Math.Clamp(shifted, 0, 255);
     }
 
-    /// <summary>Resizes (width,height) to (outW,outH) but computes only the window at (left,top) of size (w,h); RGB out.</summary>
+    /// <summary>Resizes (width,height) to (outW,outH) but computes only the window at (left,top) of size (w,h); RGB out, in a rented buffer.</summary>
     private static byte[] ResampleWindow(byte[] rgba, int width, int height, int outW, int outH, int left, int top, int w, int h)
     {
         var horizontal = Coefficients(width, outW, left, w);
@@ -134,7 +152,7 @@ public static class ImagePreprocessor
         var rows = rowLast - rowFirst;
 
         // Horizontal pass over the source rows the vertical pass will read; 8-bit result as in Pillow.
-        var mid = new byte[rows * w * 3];
+        var mid = ArrayPool<byte>.Shared.Rent(rows * w * 3);
         for (var y = 0; y < rows; y++)
         {
             var src = (rowFirst + y) * width * 4;
@@ -158,7 +176,7 @@ public static class ImagePreprocessor
             }
         }
 
-        var output = new byte[w * h * 3];
+        var output = ArrayPool<byte>.Shared.Rent(w * h * 3);
         for (var y = 0; y < h; y++)
         {
             var start = vertical.Start[y] - rowFirst;
@@ -173,6 +191,7 @@ public static class ImagePreprocessor
                 output[y * w * 3 + x] = Clip8(sum);
             }
         }
+        ArrayPool<byte>.Shared.Return(mid);
         return output;
     }
 

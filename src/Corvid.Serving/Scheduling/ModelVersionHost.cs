@@ -97,22 +97,29 @@ public sealed class ModelVersionHost : IDisposable
         }
     }
 
-    /// <summary>TorchServe's image path: body → handler → queue → worker → handler → JSON.</summary>
+    /// <summary>
+    /// TorchServe's path: body → queue → worker (handler preprocess, model) → handler postprocess → JSON.
+    /// The worker decodes the body, so a full queue refuses a request before any decoding is spent on it.
+    /// </summary>
     public async Task<JsonNode> PredictAsync(ReadOnlyMemory<byte> body, string? contentType, CancellationToken aborted)
     {
         ThrowIfUnavailable();
-        // Refuse before decoding when the queue is already full: a flood must cost as little as possible.
-        if (Queue.Count >= Queue.Capacity) throw new QueueFullException(Name, Version, Queue.Capacity);
-        var inputs = _handler!.Preprocess(body.Span, contentType, _context!);
-        var outputs = await InferAsync(inputs, aborted).ConfigureAwait(false);
-        return _handler.Postprocess(outputs, _context!);
+        var handler = _handler!;
+        var context = _context!;
+        var request = new InferenceRequest(() => handler.Preprocess(body.Span, contentType, context), "handler:" + handler.Name);
+        var outputs = await EnqueueAndWaitAsync(request, aborted).ConfigureAwait(false);
+        return handler.Postprocess(outputs, context);
     }
 
     /// <summary>Tensors in, tensors out (the KServe v2 path), through the same queue and workers.</summary>
-    public async Task<IReadOnlyList<NamedTensor>> InferAsync(IReadOnlyList<NamedTensor> inputs, CancellationToken aborted)
+    public Task<IReadOnlyList<NamedTensor>> InferAsync(IReadOnlyList<NamedTensor> inputs, CancellationToken aborted)
     {
         ThrowIfUnavailable();
-        var request = new InferenceRequest(inputs);
+        return EnqueueAndWaitAsync(new InferenceRequest(inputs), aborted);
+    }
+
+    private async Task<IReadOnlyList<NamedTensor>> EnqueueAndWaitAsync(InferenceRequest request, CancellationToken aborted)
+    {
         if (!Queue.TryEnqueue(request)) throw new QueueFullException(Name, Version, Queue.Capacity);
         Interlocked.Increment(ref _pending);
         using var timeout = new CancellationTokenSource(ResponseTimeout);

@@ -66,10 +66,30 @@ internal sealed class Worker
     private void RunBatch(List<InferenceRequest> batch)
     {
         var now = Stopwatch.GetTimestamp();
+        var ready = new List<InferenceRequest>(batch.Count);
         foreach (var request in batch)
         {
             _host.Metrics.RecordQueueTime(_host.Name, _host.Version, Stopwatch.GetElapsedTime(request.ArrivedAt, now).TotalMilliseconds);
+            try
+            {
+                request.Prepare();
+                ready.Add(request);
+            }
+            catch (Exception e)
+            {
+                // A body the handler cannot use fails its own request, not the batch.
+                request.Completion.TrySetException(e);
+            }
         }
+        // Requests batch only with inputs of the same row shape; a handler's output normally has one shape.
+        foreach (var group in ready.GroupBy(r => string.Join(';', r.Inputs.Select(i => i.RowSignature))))
+        {
+            Run(group.ToList());
+        }
+    }
+
+    private void Run(List<InferenceRequest> batch)
+    {
         var rows = batch.Sum(r => r.Rows);
         IReadOnlyList<NamedTensor> outputs;
         var started = Stopwatch.GetTimestamp();
