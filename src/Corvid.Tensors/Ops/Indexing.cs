@@ -119,44 +119,70 @@ public sealed partial class Tensor
         int d = ShapeMath.WrapDim(dim, Rank, "index_select");
         index.RequireDType(DType.Int64, "index_select (index)");
         if (index.Rank > 1) throw new ArgumentException($"index_select: index must be 1-D, got shape {ShapeMath.Format(index.shape)}");
-        var idx = index.ToLongArray();
+        var idx = CheckedIndices(index, Rank == 0 ? 1 : shape[d], d, "index_select");
         var outShape = (int[])shape.Clone();
-        outShape[d] = idx.Length;
+        if (Rank > 0) outShape[d] = idx.Length;
         var result = new Tensor(Storage.Allocate(DType, ShapeMath.Numel(outShape), zeroed: false), outShape);
-        for (int i = 0; i < idx.Length; i++)
-        {
-            long j = idx[i] < 0 ? idx[i] + shape[d] : idx[i];
-            if (j < 0 || j >= shape[d])
-                throw new IndexOutOfRangeException($"index_select: index {idx[i]} is out of range for dim {d} of size {shape[d]}");
-            using (GradMode.NoGrad()) result.Select(d, i).CopyFrom(x.Select(d, (int)j));
-        }
-        result.Storage.Version = 0;
+        // Seen as [outer, size, inner], each selected entry is one contiguous block of `inner` values per outer row.
+        var src = x.Contiguous();
+        int size = Rank == 0 ? 1 : shape[d];
+        int inner = Rank == 0 ? 1 : ShapeMath.Numel(shape.AsSpan(d + 1));
+        int outer = Rank == 0 ? 1 : ShapeMath.Numel(shape.AsSpan(0, d));
+        var from = src.Storage;
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < idx.Length; i++)
+                CopyBlock(from, src.Offset + (o * size + idx[i]) * inner, result.Storage, (o * idx.Length + i) * inner, inner);
         if (DType != DType.Float32) return result;
         return Graph.Record("IndexSelectBackward", result, (g, _) => [ZerosLike(x).IndexAdd(d, index, g)], x);
+    }
+
+    private static int[] CheckedIndices(Tensor index, int size, int dim, string op)
+    {
+        var raw = index.ToLongArray();
+        var idx = new int[raw.Length];
+        for (int i = 0; i < raw.Length; i++)
+        {
+            long j = raw[i] < 0 ? raw[i] + size : raw[i];
+            if (j < 0 || j >= size)
+                throw new IndexOutOfRangeException($"{op}: index {raw[i]} is out of range for dim {dim} of size {size}");
+            idx[i] = (int)j;
+        }
+        return idx;
+    }
+
+    private static void CopyBlock(Storage from, int fromOffset, Storage to, int toOffset, int length)
+    {
+        if (from.Floats is { } f) Array.Copy(f, fromOffset, to.Floats!, toOffset, length);
+        else if (from.Longs is { } l) Array.Copy(l, fromOffset, to.Longs!, toOffset, length);
+        else Array.Copy(from.Bools!, fromOffset, to.Bools!, toOffset, length);
     }
 
     /// <summary>A copy with <c>source.Select(dim, i)</c> added to <c>Select(dim, index[i])</c> for every i.</summary>
     public Tensor IndexAdd(int dim, Tensor index, Tensor source)
     {
         var x = this;
+        if (Rank == 0) throw new ArgumentException("index_add: the tensor must have at least one dimension");
         int d = ShapeMath.WrapDim(dim, Rank, "index_add");
+        RequireDType(DType.Float32, "index_add");
         index.RequireDType(DType.Int64, "index_add (index)");
-        var idx = index.ToLongArray();
-        if (source.Rank != Rank || source.shape[d] != idx.Length)
-            throw new ArgumentException($"index_add: source of shape {ShapeMath.Format(source.shape)} does not match {idx.Length} indices along dim {d} of {ShapeMath.Format(shape)}");
+        int size = shape[d];
+        var idx = CheckedIndices(index, size, d, "index_add");
+        var expected = (int[])shape.Clone();
+        expected[d] = idx.Length;
+        if (!ShapeMath.SameShape(source.shape, expected))
+            throw new ArgumentException($"index_add: source has shape {ShapeMath.Format(source.shape)}, expected {ShapeMath.Format(expected)} for {idx.Length} indices along dim {d} of {ShapeMath.Format(shape)}");
         var result = x.ContiguousCopy();
-        using (GradMode.NoGrad())
-        {
+        var src = source.Contiguous();
+        int inner = ShapeMath.Numel(shape.AsSpan(d + 1));
+        int outer = ShapeMath.Numel(shape.AsSpan(0, d));
+        var dst = result.F;
+        var from = src.F;
+        for (int o = 0; o < outer; o++)
             for (int i = 0; i < idx.Length; i++)
             {
-                long j = idx[i] < 0 ? idx[i] + shape[d] : idx[i];
-                if (j < 0 || j >= shape[d])
-                    throw new IndexOutOfRangeException($"index_add: index {idx[i]} is out of range for dim {d} of size {shape[d]}");
-                var dst = result.Select(d, (int)j);
-                dst.CopyFrom(dst + source.Select(d, i));
+                var target = dst.AsSpan((o * size + idx[i]) * inner, inner);
+                System.Numerics.Tensors.TensorPrimitives.Add(target, from.AsSpan(src.Offset + (o * idx.Length + i) * inner, inner), target);
             }
-        }
-        result.Storage.Version = 0;
         return Graph.Record("IndexAddBackward", result, (g, needs) =>
             [needs[0] ? g : null, null, needs[2] ? g.IndexSelect(d, index) : null], x, index, source);
     }
