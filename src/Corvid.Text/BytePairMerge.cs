@@ -6,9 +6,10 @@ namespace Corvid.Text;
 /// <summary>
 /// Byte-pair merge of one piece that is not itself a token: starting from single bytes, repeatedly
 /// merge the adjacent pair whose concatenation has the lowest rank, the leftmost on ties, until no
-/// adjacent pair is a token. This is tiktoken's rule. Short pieces use a scan over a small array
-/// (cache-friendly); long ones a heap of candidate pairs with lazy invalidation, so a piece of a
-/// million bytes costs O(n log n), not O(n²).
+/// adjacent pair is a token. This is tiktoken's rule. Every part is always a token, so "is the
+/// concatenation a token" is asked by token ids (<see cref="PairTable"/>). Short pieces use a scan over
+/// a small array (cache-friendly); long ones a heap of candidate pairs with lazy invalidation, so a
+/// piece of a million bytes costs O(n log n), not O(n²).
 /// </summary>
 internal static class BytePairMerge
 {
@@ -19,43 +20,57 @@ internal static class BytePairMerge
 
     public static void Encode<TSink>(RankTable ranks, ref byte piece, int length, ref TSink sink) where TSink : struct, ITokenSink
     {
-        if (length == 1)
+        if (length == 1) sink.Add(ByteRank(ranks, piece));
+        else if (length <= MergeCache.MaxPieceLength) EncodeCached(ranks, ref piece, length, ref sink);
+        else if (length <= SmallLimit) EncodeSmall(ranks, ref piece, length, ref sink);
+        else EncodeLarge(ranks, ref piece, length, ref sink);
+    }
+
+    /// <summary>Short pieces: the merge result comes from this thread's cache when it was made recently.</summary>
+    [SkipLocalsInit]
+    private static void EncodeCached<TSink>(RankTable ranks, ref byte piece, int length, ref TSink sink) where TSink : struct, ITokenSink
+    {
+        var cache = ranks.MergeCache;
+        var (head, tail) = MergeCache.Key(ref piece, length);
+        var cached = cache.Find(head, tail, length);
+        if (!cached.IsEmpty)
         {
-            sink.Add(ByteRank(ranks, piece));
+            foreach (int token in cached) sink.Add(token);
             return;
         }
-        if (length <= SmallLimit) EncodeSmall(ranks, ref piece, length, ref sink);
-        else EncodeLarge(ranks, ref piece, length, ref sink);
+        Span<int> tokens = stackalloc int[SmallLimit];
+        int count = Merge(ranks, ref piece, length, tokens);
+        cache.Store(head, tail, length, tokens[..count]);
+        for (int k = 0; k < count; k++) sink.Add(tokens[k]);
+    }
+
+    [SkipLocalsInit]
+    private static void EncodeSmall<TSink>(RankTable ranks, ref byte piece, int n, ref TSink sink) where TSink : struct, ITokenSink
+    {
+        Span<int> tokens = stackalloc int[SmallLimit];
+        int count = Merge(ranks, ref piece, n, tokens);
+        for (int k = 0; k < count; k++) sink.Add(tokens[k]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ByteRank(RankTable ranks, byte b)
     {
         int rank = ranks.ByteRank(b);
-        return rank >= 0 ? rank : throw new TokenizerException($"encode: byte 0x{b:X2} has no token in this vocabulary, so text containing it cannot be encoded");
+        return rank >= 0 ? rank : throw NoTokenFor(b);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PairRank(RankTable ranks, ref byte piece, int start, int end)
-    {
-        int rank = ranks.Rank(ref Unsafe.Add(ref piece, start), end - start);
-        return rank < 0 ? None : rank;
-    }
+    private static TokenizerException NoTokenFor(byte b) =>
+        new($"encode: byte 0x{b:X2} has no token in this vocabulary, so text containing it cannot be encoded");
 
-    private static void EncodeSmall<TSink>(RankTable ranks, ref byte piece, int n, ref TSink sink) where TSink : struct, ITokenSink
+    /// <summary>The merge of a piece of 2..<see cref="SmallLimit"/> bytes into <paramref name="token"/>; returns the token count.</summary>
+    [SkipLocalsInit]
+    private static int Merge(RankTable ranks, ref byte piece, int n, Span<int> token)
     {
-        // Part k spans [start[k], start[k+1]) and is token[k]; rank[k] is the rank of merging parts k and k+1.
-        Span<int> start = stackalloc int[n + 1];
-        Span<int> rank = stackalloc int[n];
-        Span<int> token = stackalloc int[n];
-        for (int k = 0; k < n; k++)
-        {
-            start[k] = k;
-            token[k] = ByteRank(ranks, Unsafe.Add(ref piece, k));
-        }
-        start[n] = n;
-        for (int k = 0; k < n - 1; k++) rank[k] = PairRank(ranks, ref piece, k, k + 2);
-        rank[n - 1] = None;
+        // token[k] is part k; rank[k] is the rank of merging parts k and k+1.
+        var pairs = ranks.Pairs;
+        Span<int> rank = stackalloc int[SmallLimit];
+        for (int k = 0; k < n; k++) token[k] = ByteRank(ranks, Unsafe.Add(ref piece, k));
+        for (int k = 0; k < n - 1; k++) rank[k] = pairs.TwoBytes(Unsafe.Add(ref piece, k), Unsafe.Add(ref piece, k + 1));
 
         int parts = n;
         while (true)
@@ -68,21 +83,21 @@ internal static class BytePairMerge
             if (at < 0) break;
 
             token[at] = best;
-            // Remove part at+1.
-            start.Slice(at + 2, parts - at - 1).CopyTo(start.Slice(at + 1));
-            token.Slice(at + 2, parts - at - 2).CopyTo(token.Slice(at + 1));
-            rank.Slice(at + 2, parts - at - 2).CopyTo(rank.Slice(at + 1));
             parts--;
-            rank[at] = at + 1 < parts ? PairRank(ranks, ref piece, start[at], start[at + 2]) : None;
-            if (at > 0) rank[at - 1] = PairRank(ranks, ref piece, start[at - 1], start[at + 1]);
+            // Remove part at+1.
+            token.Slice(at + 2, parts - at - 1).CopyTo(token.Slice(at + 1));
+            rank.Slice(at + 2, parts - at - 1).CopyTo(rank.Slice(at + 1));
+            if (at + 1 < parts) rank[at] = pairs.Merge(best, token[at + 1]);
+            if (at > 0) rank[at - 1] = pairs.Merge(token[at - 1], best);
         }
-        for (int k = 0; k < parts; k++) sink.Add(token[k]);
+        return parts;
     }
 
     private static void EncodeLarge<TSink>(RankTable ranks, ref byte piece, int n, ref TSink sink) where TSink : struct, ITokenSink
     {
-        // Parts are a linked list over their start offsets; pairRank[k] is the rank of merging the part
+        // Parts form a linked list over their first byte's offset; pairRank[k] is the rank of merging the part
         // that starts at k with the next one. The heap holds (rank, start) candidates; stale ones are skipped.
+        var pairs = ranks.Pairs;
         int[] next = ArrayPool<int>.Shared.Rent(n);
         int[] prev = ArrayPool<int>.Shared.Rent(n);
         int[] token = ArrayPool<int>.Shared.Rent(n);
@@ -98,7 +113,7 @@ internal static class BytePairMerge
             }
             for (int k = 0; k < n; k++)
             {
-                pairRank[k] = k + 1 < n ? PairRank(ranks, ref piece, k, k + 2) : None;
+                pairRank[k] = k + 1 < n ? pairs.TwoBytes(Unsafe.Add(ref piece, k), Unsafe.Add(ref piece, k + 1)) : None;
                 if (pairRank[k] != None) heap.Push(pairRank[k], k);
             }
 
@@ -112,12 +127,12 @@ internal static class BytePairMerge
                 if (after < n) prev[after] = at;
                 pairRank[right] = None;
 
-                pairRank[at] = after < n ? PairRank(ranks, ref piece, at, next[after]) : None;
+                pairRank[at] = after < n ? pairs.Merge(rank, token[after]) : None;
                 if (pairRank[at] != None) heap.Push(pairRank[at], at);
                 int left = prev[at];
                 if (left >= 0)
                 {
-                    pairRank[left] = PairRank(ranks, ref piece, left, after);
+                    pairRank[left] = pairs.Merge(token[left], rank);
                     if (pairRank[left] != None) heap.Push(pairRank[left], left);
                 }
             }

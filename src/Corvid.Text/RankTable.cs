@@ -82,6 +82,37 @@ internal sealed class RankTable
         }
     }
 
+    private PairTable? _pairs;
+
+    /// <summary>Merge lookups by token ids, built on first use (a vocabulary that is only decoded never needs it).</summary>
+    public PairTable Pairs => _pairs ?? LazyInitializer.EnsureInitialized(ref _pairs, () => new PairTable(this));
+
+    [ThreadStatic] private static MergeCache? t_cache;
+    [ThreadStatic] private static RankTable? t_cacheOwner;
+    [ThreadStatic] private static (RankTable Owner, MergeCache Cache)[]? t_otherCaches;
+
+    /// <summary>This thread's cache of merge results for this vocabulary.</summary>
+    public MergeCache MergeCache
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ReferenceEquals(t_cacheOwner, this) ? t_cache! : SwitchCache();
+    }
+
+    /// <summary>The thread moved to another vocabulary: keep the last few caches, most recent first.</summary>
+    private MergeCache SwitchCache()
+    {
+        var others = t_otherCaches ??= new (RankTable, MergeCache)[3];
+        var cache = new MergeCache();
+        int found = Array.FindIndex(others, e => ReferenceEquals(e.Owner, this));
+        if (found >= 0) cache = others[found].Cache;
+        int shift = found >= 0 ? found : others.Length - 1;
+        Array.Copy(others, 0, others, 1, shift);
+        others[0] = (t_cacheOwner!, t_cache!);
+        t_cache = cache;
+        t_cacheOwner = this;
+        return cache;
+    }
+
     /// <summary>Rank of the single byte <paramref name="b"/>, or -1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ByteRank(byte b) => _byteRanks[b];

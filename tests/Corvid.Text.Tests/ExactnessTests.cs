@@ -60,6 +60,23 @@ public class ExactnessTests
     }
 
     [Fact]
+    public void Ids_stay_exact_when_one_thread_alternates_encodings_and_repeats_texts()
+    {
+        // Exercises the per-thread merge cache: hits, misses, and switching between vocabularies.
+        var cases = TiktokenFixture.Cases().ToList();
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (var c in cases)
+            {
+                foreach (var encoding in TiktokenFixture.Encodings)
+                {
+                    Assert.Equal(c.Ids[encoding], Tokenizer.ForEncoding(encoding).EncodeOrdinary(c.Text));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Gpt2_gives_the_same_ids_as_r50k_base()
     {
         var gpt2 = Tokenizer.ForEncoding("gpt2");

@@ -1,0 +1,173 @@
+// Encode throughput of Corvid.Text against Microsoft.ML.Tokenizers 2.0.1, SharpToken 2.0.6 and OpenAI's tiktoken
+// (npm WASM build, through Node), on the same documents in the same run; plus the pathological file and the trainer.
+//
+//   node tools/tiktoken-fixtures/make-bench-corpus.mjs        # once: writes artifacts/bench-corpus/
+//   dotnet run -c Release --project bench/Corvid.Bench.Text -- [--runs 5] [--encoding cl100k_base] [--no-node] [--no-train] [--train-vocab 32000]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Corvid.Bench.Text;
+using Corvid.Text;
+using Corvid.Text.Training;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+string root = FindRoot();
+string corpusDir = Path.Combine(root, "artifacts", "bench-corpus");
+int runs = IntArg("--runs", 5);
+string encoding = StringArg("--encoding", "cl100k_base");
+bool node = !args.Contains("--no-node");
+bool train = !args.Contains("--no-train");
+int trainVocab = IntArg("--train-vocab", 32_000);
+int cores = Environment.ProcessorCount;
+
+if (!File.Exists(Path.Combine(corpusDir, "english.txt")))
+{
+    Console.Error.WriteLine($"No corpus in {corpusDir}: run 'node tools/tiktoken-fixtures/make-bench-corpus.mjs' first.");
+    return 1;
+}
+
+Console.WriteLine($"# Corvid.Text encode benchmark ({encoding}), {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine($"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {cores} logical cores, median of {runs} runs after one warm-up.");
+Console.WriteLine();
+
+var clock = Stopwatch.StartNew();
+var peers = new List<Peer>();
+foreach (var make in new Func<List<Peer>>[] { () => Peer.ForEncoding(encoding) })
+{
+    peers = make();
+}
+Console.WriteLine($"Constructing the three tokenizers took {clock.Elapsed.TotalMilliseconds:F0} ms in all.");
+Console.WriteLine();
+
+foreach (var file in new[] { "english.txt", "mixed.txt" })
+{
+    var docs = Documents(Path.Combine(corpusDir, file));
+    long bytes = docs.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
+    var reference = docs.Select(d => Tokenizer.ForEncoding(encoding).EncodeOrdinary(d)).ToArray();
+    long tokens = reference.Sum(r => (long)r.Length);
+    Console.WriteLine($"## {file}: {bytes / 1e6:F1} MB, {docs.Length} documents, {tokens:N0} tokens");
+    Console.WriteLine();
+    Console.WriteLine("| tokenizer | 1 thread MB/s | all cores MB/s | documents whose ids differ from Corvid's (= tiktoken's) |");
+    Console.WriteLine("|---|---:|---:|---:|");
+    var results = new List<(string Name, double Single, double All)>();
+    foreach (var peer in peers)
+    {
+        int differ = docs.Where((d, i) => !peer.Encode(d).SequenceEqual(reference[i])).Count();
+        double single = bytes / 1e6 / Median(runs, () => { foreach (var d in docs) peer.Encode(d); });
+        double all = bytes / 1e6 / Median(runs, () => Parallel.ForEach(docs, new ParallelOptions { MaxDegreeOfParallelism = cores }, d => peer.Encode(d)));
+        results.Add((peer.Name, single, all));
+        Console.WriteLine($"| {peer.Name} | {single:F1} | {all:F1} | {differ} |");
+    }
+    if (node)
+    {
+        var js = RunNode("bench-tiktoken.mjs", Path.Combine(corpusDir, file), encoding, runs.ToString(CultureInfo.InvariantCulture));
+        if (js is not null)
+        {
+            long jsTokens = js.Value.GetProperty("tokens").GetInt64();
+            Console.WriteLine($"| tiktoken 1.0.22 (WASM, Node {js.Value.GetProperty("node").GetString()}) | {js.Value.GetProperty("single").GetDouble():F1} | {js.Value.GetProperty("all").GetDouble():F1} | {(jsTokens == tokens ? "0 (same token total)" : $"token total {jsTokens:N0}")} |");
+        }
+    }
+    var fastestPeer = results.Skip(1).MaxBy(r => r.Single);
+    Console.WriteLine();
+    Console.WriteLine($"Corvid/fastest .NET peer ({fastestPeer.Name}): {results[0].Single / fastestPeer.Single:F2}x on 1 thread, "
+        + $"{results[0].All / results.Skip(1).Max(r => r.All):F2}x on all cores.");
+    Console.WriteLine();
+}
+
+{
+    var docs = Documents(Path.Combine(corpusDir, "pathological.txt"));
+    long bytes = docs.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
+    Console.WriteLine($"## pathological.txt: {bytes / 1e6:F1} MB in {docs.Length} unbroken runs (100k spaces, 100k × x, 1M × ^, digits, newlines, random letters, base64, CJK…)");
+    Console.WriteLine();
+    Console.WriteLine("| tokenizer | seconds (1 thread, one run) | MB/s |");
+    Console.WriteLine("|---|---:|---:|");
+    foreach (var peer in peers)
+    {
+        var watch = Stopwatch.StartNew();
+        foreach (var d in docs) peer.Encode(d);
+        double seconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine($"| {peer.Name} | {seconds:F2} | {bytes / 1e6 / seconds:F1} |");
+    }
+    if (node)
+    {
+        var js = RunNode("bench-tiktoken.mjs", Path.Combine(corpusDir, "pathological.txt"), encoding, "1");
+        if (js is not null)
+            Console.WriteLine($"| tiktoken 1.0.22 (WASM) | {bytes / 1e6 / js.Value.GetProperty("single").GetDouble():F2} | {js.Value.GetProperty("single").GetDouble():F1} |");
+    }
+    Console.WriteLine();
+}
+
+if (train)
+{
+    string path = Path.Combine(corpusDir, "train-100mb.txt");
+    var text = File.ReadAllText(path);
+    long bytes = Encoding.UTF8.GetByteCount(text);
+    var watch = Stopwatch.StartNew();
+    double counted = 0;
+    var progress = new Progress(p => { if (p.Stage == "merging" && counted == 0) counted = watch.Elapsed.TotalSeconds; });
+    var vocabulary = BpeTrainer.Train(text.Split("\n\u241E\n"), new BpeTrainerOptions { VocabularySize = trainVocab }, progress);
+    double seconds = watch.Elapsed.TotalSeconds;
+    Console.WriteLine($"## Trainer: train-100mb.txt, {bytes / 1e6:F1} MB, vocabulary {trainVocab:N0} (cl100k pattern), {cores} cores");
+    Console.WriteLine();
+    Console.WriteLine($"{vocabulary.Merges.Count:N0} merges in {seconds:F1} s ({bytes / 1e6 / seconds:F1} MB/s): counting pieces {counted:F1} s, merging {seconds - counted:F1} s.");
+    Console.WriteLine();
+}
+return 0;
+
+static double Median(int runs, Action action)
+{
+    action(); // warm-up (and JIT)
+    var times = new List<double>();
+    for (int r = 0; r < runs; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        action();
+        times.Add(watch.Elapsed.TotalSeconds);
+    }
+    times.Sort();
+    return times[times.Count / 2];
+}
+
+static string[] Documents(string path) => File.ReadAllText(path).Split("\n\u241E\n");
+
+JsonElement? RunNode(string script, params string[] arguments)
+{
+    var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    start.ArgumentList.Add(Path.Combine(root, "tools", "tiktoken-fixtures", script));
+    foreach (var a in arguments) start.ArgumentList.Add(a);
+    try
+    {
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) { Console.Error.WriteLine($"node {script} failed: {error}"); return null; }
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        Console.Error.WriteLine("node is not installed: skipping tiktoken (WASM)");
+        return null;
+    }
+}
+
+string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Corvid.slnx"))) dir = dir.Parent;
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
+
+int IntArg(string name, int fallback) => int.TryParse(StringArg(name, ""), out int v) ? v : fallback;
+
+string StringArg(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => report(value);
+}
