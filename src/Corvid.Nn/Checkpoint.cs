@@ -1,3 +1,5 @@
+using System.Globalization;
+using Corvid.Nn.Optim;
 using Corvid.Tensors.IO;
 
 namespace Corvid.Nn;
@@ -26,6 +28,40 @@ public static class Checkpoint
             throw new InvalidDataException($"checkpoint '{path}': {e.Message}", e);
         }
         return contents.Metadata;
+    }
+
+    /// <summary>
+    /// Saves what training needs to resume besides the weights: the optimizer's state (moments, momentum
+    /// buffers, step counts, group hyperparameters) and, if given, the scheduler's step index.
+    /// </summary>
+    public static void SaveOptimizer(Optimizer optimizer, string path, LRScheduler? scheduler = null)
+    {
+        var (tensors, metadata) = optimizer.StateDict();
+        if (scheduler is not null)
+        {
+            metadata["scheduler"] = scheduler.GetType().Name;
+            metadata["scheduler_last_epoch"] = scheduler.LastEpoch.ToString(CultureInfo.InvariantCulture);
+        }
+        SafeTensors.Save(path, tensors, metadata);
+    }
+
+    /// <summary>Restores <see cref="SaveOptimizer"/>'s file into an optimizer (and scheduler) built as they were when saved.</summary>
+    public static void LoadOptimizer(Optimizer optimizer, string path, LRScheduler? scheduler = null)
+    {
+        var contents = SafeTensors.Load(path);
+        try
+        {
+            string? savedScheduler = contents.Metadata.GetValueOrDefault("scheduler");
+            if (scheduler is not null && savedScheduler != scheduler.GetType().Name)
+                throw new InvalidDataException($"the file holds {(savedScheduler is null ? "no scheduler state" : $"the state of a {savedScheduler}")}, not of a {scheduler.GetType().Name}");
+            optimizer.LoadStateDict(contents.Tensors, contents.Metadata);
+            if (scheduler is not null)
+                scheduler.LoadState(int.Parse(contents.Metadata["scheduler_last_epoch"], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            throw new InvalidDataException($"optimizer checkpoint '{path}': {e.Message}", e);
+        }
     }
 }
 

@@ -43,6 +43,18 @@ public abstract class LRScheduler
         _lastLr = lrs;
     }
 
+    /// <summary>
+    /// Continues a schedule saved at step <paramref name="lastEpoch"/>: call it after loading the optimizer's
+    /// state (which holds the groups' learning rates and initial_lr), on a scheduler built as before.
+    /// </summary>
+    public void LoadState(int lastEpoch)
+    {
+        if (lastEpoch < 0) throw new ArgumentException($"{GetType().Name}: the saved step index must be non-negative, got {lastEpoch}");
+        LastEpoch = lastEpoch;
+        BaseLrs = Groups.Select(g => g["initial_lr"]).ToArray();
+        _lastLr = Groups.Select(g => g.Lr).ToArray();
+    }
+
     /// <summary>The learning rates the last <see cref="Step"/> set, one per group.</summary>
     public IReadOnlyList<double> GetLastLr() => _lastLr;
 

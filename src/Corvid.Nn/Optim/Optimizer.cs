@@ -9,7 +9,7 @@ namespace Corvid.Nn.Optim;
 /// Updates are written in place into the parameters' storage (no graph is recorded), so modules keep
 /// their tensors and a graph that saved a parameter before the step sees the version change.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly List<ParamGroup> _groups = [];
     private readonly Dictionary<Tensor, ParamState> _state = new(ReferenceEqualityComparer.Instance);
