@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates src/Corvid.Serving/Onnx/OnnxSubset.cs from onnx_subset.proto with the protoc that the
+# Regenerates src/Corvid.Onnx/OnnxSubset.g.cs from onnx_subset.proto with the protoc that the
 # Google.Protobuf.Tools NuGet package ships (restore any project once so the package is in the cache).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +13,6 @@ if [ ! -d "$tools" ]; then
 fi
 protoc="$tools/linux_x64/protoc"
 chmod +x "$protoc"
-out="$root/src/Corvid.Serving/Onnx"
+out="$root/src/Corvid.Onnx"
 "$protoc" --proto_path="$out" --csharp_out="$out" --csharp_opt=file_extension=.g.cs "$out/onnx_subset.proto"
 echo "wrote $out/OnnxSubset.g.cs"

@@ -1,6 +1,6 @@
 using Corvid.Serving.Models;
-using Corvid.Serving.Onnx;
-using Corvid.Serving.Onnx.Proto;
+using Corvid.Onnx;
+using Corvid.Onnx.Proto;
 
 namespace Corvid.Serving.Tests;
 

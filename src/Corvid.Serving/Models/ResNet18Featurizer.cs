@@ -1,5 +1,5 @@
-using Corvid.Serving.Onnx;
-using Corvid.Serving.Onnx.Proto;
+using Corvid.Onnx;
+using Corvid.Onnx.Proto;
 using Google.Protobuf;
 
 namespace Corvid.Serving.Models;

@@ -9,7 +9,7 @@ using pb = global::Google.Protobuf;
 using pbc = global::Google.Protobuf.Collections;
 using pbr = global::Google.Protobuf.Reflection;
 using scg = global::System.Collections.Generic;
-namespace Corvid.Serving.Onnx.Proto {
+namespace Corvid.Onnx.Proto {
 
   /// <summary>Holder for reflection information generated from onnx_subset.proto</summary>
   public static partial class OnnxSubsetReflection {
@@ -52,20 +52,20 @@ namespace Corvid.Serving.Onnx.Proto {
             "QgcKBXZhbHVlIpUBCglUeXBlUHJvdG8SNAoLdGVuc29yX3R5cGUYASABKAsy",
             "HS5jb3J2aWQub25ueC5UeXBlUHJvdG8uVGVuc29ySAAaSQoGVGVuc29yEhEK",
             "CWVsZW1fdHlwZRgBIAEoBRIsCgVzaGFwZRgCIAEoCzIdLmNvcnZpZC5vbm54",
-            "LlRlbnNvclNoYXBlUHJvdG9CBwoFdmFsdWVCHKoCGUNvcnZpZC5TZXJ2aW5n",
-            "Lk9ubnguUHJvdG9iBnByb3RvMw=="));
+            "LlRlbnNvclNoYXBlUHJvdG9CBwoFdmFsdWVCFKoCEUNvcnZpZC5Pbm54LlBy",
+            "b3RvYgZwcm90bzM="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { },
           new pbr::GeneratedClrTypeInfo(null, null, new pbr::GeneratedClrTypeInfo[] {
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.AttributeProto), global::Corvid.Serving.Onnx.Proto.AttributeProto.Parser, new[]{ "Name", "F", "I", "S", "T", "Floats", "Ints", "Type" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.ValueInfoProto), global::Corvid.Serving.Onnx.Proto.ValueInfoProto.Parser, new[]{ "Name", "Type" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.NodeProto), global::Corvid.Serving.Onnx.Proto.NodeProto.Parser, new[]{ "Input", "Output", "Name", "OpType", "Attribute", "Domain" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto), global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto.Parser, new[]{ "Domain", "Version" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.ModelProto), global::Corvid.Serving.Onnx.Proto.ModelProto.Parser, new[]{ "IrVersion", "ProducerName", "ProducerVersion", "Graph", "OpsetImport" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.GraphProto), global::Corvid.Serving.Onnx.Proto.GraphProto.Parser, new[]{ "Node", "Name", "Initializer", "Input", "Output", "ValueInfo" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.TensorProto), global::Corvid.Serving.Onnx.Proto.TensorProto.Parser, new[]{ "Dims", "DataType", "FloatData", "Int64Data", "Name", "RawData" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.TensorShapeProto), global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Parser, new[]{ "Dim" }, null, null, null, new pbr::GeneratedClrTypeInfo[] { new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension), global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension.Parser, new[]{ "DimValue", "DimParam" }, new[]{ "Value" }, null, null, null)}),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.TypeProto), global::Corvid.Serving.Onnx.Proto.TypeProto.Parser, new[]{ "TensorType" }, new[]{ "Value" }, null, null, new pbr::GeneratedClrTypeInfo[] { new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor), global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor.Parser, new[]{ "ElemType", "Shape" }, null, null, null, null)})
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.AttributeProto), global::Corvid.Onnx.Proto.AttributeProto.Parser, new[]{ "Name", "F", "I", "S", "T", "Floats", "Ints", "Type" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.ValueInfoProto), global::Corvid.Onnx.Proto.ValueInfoProto.Parser, new[]{ "Name", "Type" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.NodeProto), global::Corvid.Onnx.Proto.NodeProto.Parser, new[]{ "Input", "Output", "Name", "OpType", "Attribute", "Domain" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.OperatorSetIdProto), global::Corvid.Onnx.Proto.OperatorSetIdProto.Parser, new[]{ "Domain", "Version" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.ModelProto), global::Corvid.Onnx.Proto.ModelProto.Parser, new[]{ "IrVersion", "ProducerName", "ProducerVersion", "Graph", "OpsetImport" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.GraphProto), global::Corvid.Onnx.Proto.GraphProto.Parser, new[]{ "Node", "Name", "Initializer", "Input", "Output", "ValueInfo" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.TensorProto), global::Corvid.Onnx.Proto.TensorProto.Parser, new[]{ "Dims", "DataType", "FloatData", "Int64Data", "Name", "RawData" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.TensorShapeProto), global::Corvid.Onnx.Proto.TensorShapeProto.Parser, new[]{ "Dim" }, null, null, null, new pbr::GeneratedClrTypeInfo[] { new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension), global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension.Parser, new[]{ "DimValue", "DimParam" }, new[]{ "Value" }, null, null, null)}),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.TypeProto), global::Corvid.Onnx.Proto.TypeProto.Parser, new[]{ "TensorType" }, new[]{ "Value" }, null, null, new pbr::GeneratedClrTypeInfo[] { new pbr::GeneratedClrTypeInfo(typeof(global::Corvid.Onnx.Proto.TypeProto.Types.Tensor), global::Corvid.Onnx.Proto.TypeProto.Types.Tensor.Parser, new[]{ "ElemType", "Shape" }, null, null, null, null)})
           }));
     }
     #endregion
@@ -87,7 +87,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[0]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[0]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -174,10 +174,10 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "t" field.</summary>
     public const int TFieldNumber = 5;
-    private global::Corvid.Serving.Onnx.Proto.TensorProto t_;
+    private global::Corvid.Onnx.Proto.TensorProto t_;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public global::Corvid.Serving.Onnx.Proto.TensorProto T {
+    public global::Corvid.Onnx.Proto.TensorProto T {
       get { return t_; }
       set {
         t_ = value;
@@ -392,7 +392,7 @@ namespace Corvid.Serving.Onnx.Proto {
       }
       if (other.t_ != null) {
         if (t_ == null) {
-          T = new global::Corvid.Serving.Onnx.Proto.TensorProto();
+          T = new global::Corvid.Onnx.Proto.TensorProto();
         }
         T.MergeFrom(other.T);
       }
@@ -438,7 +438,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           case 42: {
             if (t_ == null) {
-              T = new global::Corvid.Serving.Onnx.Proto.TensorProto();
+              T = new global::Corvid.Onnx.Proto.TensorProto();
             }
             input.ReadMessage(T);
             break;
@@ -494,7 +494,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           case 42: {
             if (t_ == null) {
-              T = new global::Corvid.Serving.Onnx.Proto.TensorProto();
+              T = new global::Corvid.Onnx.Proto.TensorProto();
             }
             input.ReadMessage(T);
             break;
@@ -535,7 +535,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[1]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[1]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -580,10 +580,10 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "type" field.</summary>
     public const int TypeFieldNumber = 2;
-    private global::Corvid.Serving.Onnx.Proto.TypeProto type_;
+    private global::Corvid.Onnx.Proto.TypeProto type_;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public global::Corvid.Serving.Onnx.Proto.TypeProto Type {
+    public global::Corvid.Onnx.Proto.TypeProto Type {
       get { return type_; }
       set {
         type_ = value;
@@ -693,7 +693,7 @@ namespace Corvid.Serving.Onnx.Proto {
       }
       if (other.type_ != null) {
         if (type_ == null) {
-          Type = new global::Corvid.Serving.Onnx.Proto.TypeProto();
+          Type = new global::Corvid.Onnx.Proto.TypeProto();
         }
         Type.MergeFrom(other.Type);
       }
@@ -722,7 +722,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           case 18: {
             if (type_ == null) {
-              Type = new global::Corvid.Serving.Onnx.Proto.TypeProto();
+              Type = new global::Corvid.Onnx.Proto.TypeProto();
             }
             input.ReadMessage(Type);
             break;
@@ -752,7 +752,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           case 18: {
             if (type_ == null) {
-              Type = new global::Corvid.Serving.Onnx.Proto.TypeProto();
+              Type = new global::Corvid.Onnx.Proto.TypeProto();
             }
             input.ReadMessage(Type);
             break;
@@ -779,7 +779,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[2]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[2]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -862,12 +862,12 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "attribute" field.</summary>
     public const int AttributeFieldNumber = 5;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.AttributeProto> _repeated_attribute_codec
-        = pb::FieldCodec.ForMessage(42, global::Corvid.Serving.Onnx.Proto.AttributeProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.AttributeProto> attribute_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.AttributeProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.AttributeProto> _repeated_attribute_codec
+        = pb::FieldCodec.ForMessage(42, global::Corvid.Onnx.Proto.AttributeProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.AttributeProto> attribute_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.AttributeProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.AttributeProto> Attribute {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.AttributeProto> Attribute {
       get { return attribute_; }
     }
 
@@ -1129,7 +1129,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[3]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[3]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -1364,7 +1364,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[4]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[4]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -1436,10 +1436,10 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "graph" field.</summary>
     public const int GraphFieldNumber = 7;
-    private global::Corvid.Serving.Onnx.Proto.GraphProto graph_;
+    private global::Corvid.Onnx.Proto.GraphProto graph_;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public global::Corvid.Serving.Onnx.Proto.GraphProto Graph {
+    public global::Corvid.Onnx.Proto.GraphProto Graph {
       get { return graph_; }
       set {
         graph_ = value;
@@ -1448,12 +1448,12 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "opset_import" field.</summary>
     public const int OpsetImportFieldNumber = 8;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto> _repeated_opsetImport_codec
-        = pb::FieldCodec.ForMessage(66, global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto> opsetImport_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.OperatorSetIdProto> _repeated_opsetImport_codec
+        = pb::FieldCodec.ForMessage(66, global::Corvid.Onnx.Proto.OperatorSetIdProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.OperatorSetIdProto> opsetImport_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.OperatorSetIdProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.OperatorSetIdProto> OpsetImport {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.OperatorSetIdProto> OpsetImport {
       get { return opsetImport_; }
     }
 
@@ -1597,7 +1597,7 @@ namespace Corvid.Serving.Onnx.Proto {
       }
       if (other.graph_ != null) {
         if (graph_ == null) {
-          Graph = new global::Corvid.Serving.Onnx.Proto.GraphProto();
+          Graph = new global::Corvid.Onnx.Proto.GraphProto();
         }
         Graph.MergeFrom(other.Graph);
       }
@@ -1635,7 +1635,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           case 58: {
             if (graph_ == null) {
-              Graph = new global::Corvid.Serving.Onnx.Proto.GraphProto();
+              Graph = new global::Corvid.Onnx.Proto.GraphProto();
             }
             input.ReadMessage(Graph);
             break;
@@ -1677,7 +1677,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           case 58: {
             if (graph_ == null) {
-              Graph = new global::Corvid.Serving.Onnx.Proto.GraphProto();
+              Graph = new global::Corvid.Onnx.Proto.GraphProto();
             }
             input.ReadMessage(Graph);
             break;
@@ -1708,7 +1708,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[5]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[5]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -1745,12 +1745,12 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "node" field.</summary>
     public const int NodeFieldNumber = 1;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.NodeProto> _repeated_node_codec
-        = pb::FieldCodec.ForMessage(10, global::Corvid.Serving.Onnx.Proto.NodeProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.NodeProto> node_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.NodeProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.NodeProto> _repeated_node_codec
+        = pb::FieldCodec.ForMessage(10, global::Corvid.Onnx.Proto.NodeProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.NodeProto> node_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.NodeProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.NodeProto> Node {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.NodeProto> Node {
       get { return node_; }
     }
 
@@ -1768,45 +1768,45 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "initializer" field.</summary>
     public const int InitializerFieldNumber = 5;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.TensorProto> _repeated_initializer_codec
-        = pb::FieldCodec.ForMessage(42, global::Corvid.Serving.Onnx.Proto.TensorProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.TensorProto> initializer_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.TensorProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.TensorProto> _repeated_initializer_codec
+        = pb::FieldCodec.ForMessage(42, global::Corvid.Onnx.Proto.TensorProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.TensorProto> initializer_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.TensorProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.TensorProto> Initializer {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.TensorProto> Initializer {
       get { return initializer_; }
     }
 
     /// <summary>Field number for the "input" field.</summary>
     public const int InputFieldNumber = 11;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> _repeated_input_codec
-        = pb::FieldCodec.ForMessage(90, global::Corvid.Serving.Onnx.Proto.ValueInfoProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> input_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.ValueInfoProto> _repeated_input_codec
+        = pb::FieldCodec.ForMessage(90, global::Corvid.Onnx.Proto.ValueInfoProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto> input_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> Input {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto> Input {
       get { return input_; }
     }
 
     /// <summary>Field number for the "output" field.</summary>
     public const int OutputFieldNumber = 12;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> _repeated_output_codec
-        = pb::FieldCodec.ForMessage(98, global::Corvid.Serving.Onnx.Proto.ValueInfoProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> output_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.ValueInfoProto> _repeated_output_codec
+        = pb::FieldCodec.ForMessage(98, global::Corvid.Onnx.Proto.ValueInfoProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto> output_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> Output {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto> Output {
       get { return output_; }
     }
 
     /// <summary>Field number for the "value_info" field.</summary>
     public const int ValueInfoFieldNumber = 13;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> _repeated_valueInfo_codec
-        = pb::FieldCodec.ForMessage(106, global::Corvid.Serving.Onnx.Proto.ValueInfoProto.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> valueInfo_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.ValueInfoProto> _repeated_valueInfo_codec
+        = pb::FieldCodec.ForMessage(106, global::Corvid.Onnx.Proto.ValueInfoProto.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto> valueInfo_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.ValueInfoProto> ValueInfo {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.ValueInfoProto> ValueInfo {
       get { return valueInfo_; }
     }
 
@@ -2036,7 +2036,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[6]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[6]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2392,7 +2392,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[7]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[7]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2424,12 +2424,12 @@ namespace Corvid.Serving.Onnx.Proto {
 
     /// <summary>Field number for the "dim" field.</summary>
     public const int DimFieldNumber = 1;
-    private static readonly pb::FieldCodec<global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension> _repeated_dim_codec
-        = pb::FieldCodec.ForMessage(10, global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension.Parser);
-    private readonly pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension> dim_ = new pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension>();
+    private static readonly pb::FieldCodec<global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension> _repeated_dim_codec
+        = pb::FieldCodec.ForMessage(10, global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension.Parser);
+    private readonly pbc::RepeatedField<global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension> dim_ = new pbc::RepeatedField<global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension>();
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public pbc::RepeatedField<global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Types.Dimension> Dim {
+    public pbc::RepeatedField<global::Corvid.Onnx.Proto.TensorShapeProto.Types.Dimension> Dim {
       get { return dim_; }
     }
 
@@ -2582,7 +2582,7 @@ namespace Corvid.Serving.Onnx.Proto {
         [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
         [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
         public static pbr::MessageDescriptor Descriptor {
-          get { return global::Corvid.Serving.Onnx.Proto.TensorShapeProto.Descriptor.NestedTypes[0]; }
+          get { return global::Corvid.Onnx.Proto.TensorShapeProto.Descriptor.NestedTypes[0]; }
         }
 
         [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2883,7 +2883,7 @@ namespace Corvid.Serving.Onnx.Proto {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Corvid.Serving.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[8]; }
+      get { return global::Corvid.Onnx.Proto.OnnxSubsetReflection.Descriptor.MessageTypes[8]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2922,8 +2922,8 @@ namespace Corvid.Serving.Onnx.Proto {
     public const int TensorTypeFieldNumber = 1;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-    public global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor TensorType {
-      get { return valueCase_ == ValueOneofCase.TensorType ? (global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor) value_ : null; }
+    public global::Corvid.Onnx.Proto.TypeProto.Types.Tensor TensorType {
+      get { return valueCase_ == ValueOneofCase.TensorType ? (global::Corvid.Onnx.Proto.TypeProto.Types.Tensor) value_ : null; }
       set {
         value_ = value;
         valueCase_ = value == null ? ValueOneofCase.None : ValueOneofCase.TensorType;
@@ -3040,7 +3040,7 @@ namespace Corvid.Serving.Onnx.Proto {
       switch (other.ValueCase) {
         case ValueOneofCase.TensorType:
           if (TensorType == null) {
-            TensorType = new global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor();
+            TensorType = new global::Corvid.Onnx.Proto.TypeProto.Types.Tensor();
           }
           TensorType.MergeFrom(other.TensorType);
           break;
@@ -3066,7 +3066,7 @@ namespace Corvid.Serving.Onnx.Proto {
             _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
             break;
           case 10: {
-            global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor subBuilder = new global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor();
+            global::Corvid.Onnx.Proto.TypeProto.Types.Tensor subBuilder = new global::Corvid.Onnx.Proto.TypeProto.Types.Tensor();
             if (valueCase_ == ValueOneofCase.TensorType) {
               subBuilder.MergeFrom(TensorType);
             }
@@ -3094,7 +3094,7 @@ namespace Corvid.Serving.Onnx.Proto {
             _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
             break;
           case 10: {
-            global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor subBuilder = new global::Corvid.Serving.Onnx.Proto.TypeProto.Types.Tensor();
+            global::Corvid.Onnx.Proto.TypeProto.Types.Tensor subBuilder = new global::Corvid.Onnx.Proto.TypeProto.Types.Tensor();
             if (valueCase_ == ValueOneofCase.TensorType) {
               subBuilder.MergeFrom(TensorType);
             }
@@ -3127,7 +3127,7 @@ namespace Corvid.Serving.Onnx.Proto {
         [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
         [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
         public static pbr::MessageDescriptor Descriptor {
-          get { return global::Corvid.Serving.Onnx.Proto.TypeProto.Descriptor.NestedTypes[0]; }
+          get { return global::Corvid.Onnx.Proto.TypeProto.Descriptor.NestedTypes[0]; }
         }
 
         [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -3172,10 +3172,10 @@ namespace Corvid.Serving.Onnx.Proto {
 
         /// <summary>Field number for the "shape" field.</summary>
         public const int ShapeFieldNumber = 2;
-        private global::Corvid.Serving.Onnx.Proto.TensorShapeProto shape_;
+        private global::Corvid.Onnx.Proto.TensorShapeProto shape_;
         [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
         [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
-        public global::Corvid.Serving.Onnx.Proto.TensorShapeProto Shape {
+        public global::Corvid.Onnx.Proto.TensorShapeProto Shape {
           get { return shape_; }
           set {
             shape_ = value;
@@ -3285,7 +3285,7 @@ namespace Corvid.Serving.Onnx.Proto {
           }
           if (other.shape_ != null) {
             if (shape_ == null) {
-              Shape = new global::Corvid.Serving.Onnx.Proto.TensorShapeProto();
+              Shape = new global::Corvid.Onnx.Proto.TensorShapeProto();
             }
             Shape.MergeFrom(other.Shape);
           }
@@ -3314,7 +3314,7 @@ namespace Corvid.Serving.Onnx.Proto {
               }
               case 18: {
                 if (shape_ == null) {
-                  Shape = new global::Corvid.Serving.Onnx.Proto.TensorShapeProto();
+                  Shape = new global::Corvid.Onnx.Proto.TensorShapeProto();
                 }
                 input.ReadMessage(Shape);
                 break;
@@ -3344,7 +3344,7 @@ namespace Corvid.Serving.Onnx.Proto {
               }
               case 18: {
                 if (shape_ == null) {
-                  Shape = new global::Corvid.Serving.Onnx.Proto.TensorShapeProto();
+                  Shape = new global::Corvid.Onnx.Proto.TensorShapeProto();
                 }
                 input.ReadMessage(Shape);
                 break;

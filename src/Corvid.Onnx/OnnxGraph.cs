@@ -1,7 +1,7 @@
-using Corvid.Serving.Onnx.Proto;
+using Corvid.Onnx.Proto;
 using Google.Protobuf;
 
-namespace Corvid.Serving.Onnx;
+namespace Corvid.Onnx;
 
 /// <summary>Small helpers for building and editing ONNX graphs (the subset in onnx_subset.proto).</summary>
 public static class OnnxGraph
@@ -17,7 +17,7 @@ public static class OnnxGraph
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new ModelLoadException($"'{path}' is not an ONNX model: {e.Message}", e);
+            throw new InvalidDataException($"'{path}' is not an ONNX model: {e.Message}", e);
         }
     }
 
