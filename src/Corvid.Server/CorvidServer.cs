@@ -38,7 +38,9 @@ public sealed class CorvidServer : IAsyncDisposable
     public IHostApplicationLifetime Lifetime => _app.Lifetime;
 
     /// <summary>Loads the models (the embedded default and the store's) and builds the app; <see cref="StartAsync"/> opens the port.</summary>
-    public static CorvidServer Create(ServerOptions options, Action<ILoggingBuilder>? logging = null, Action<string>? progress = null)
+    /// <param name="runtimes">The model runtimes to offer; default <see cref="ModelRuntimes.Default"/> (onnx). A new runtime
+    /// (Corvid's own engine) is added here and needs no change to the scheduler or the APIs.</param>
+    public static CorvidServer Create(ServerOptions options, Action<ILoggingBuilder>? logging = null, Action<string>? progress = null, ModelRuntimes? runtimes = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -52,9 +54,10 @@ public sealed class CorvidServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainTimeoutSeconds + 10));
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxRequestBytes);
 
-        var registry = new ModelRegistry(ModelRuntimes.Default());
+        var registry = new ModelRegistry(runtimes ?? ModelRuntimes.Default());
         var store = new ModelStore(options.ModelStore);
         var state = new ServerState(registry, store, options);
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(registry);
         builder.Services.AddHostedService<ServingLifetime>();

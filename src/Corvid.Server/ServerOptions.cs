@@ -1,10 +1,8 @@
 namespace Corvid.Server;
 
-/// <summary>How <c>corvid serve</c> runs; bound from the command line (or the <c>Corvid:Server</c> configuration section).</summary>
+/// <summary>How <c>corvid serve</c> runs; bound from the command line, available to services as <c>IOptions&lt;ServerOptions&gt;</c>.</summary>
 public sealed class ServerOptions
 {
-    public const string Section = "Corvid:Server";
-
     /// <summary>Address to bind. Loopback unless told otherwise: an inference server is not for the open network by default.</summary>
     public string Host { get; set; } = "127.0.0.1";
     /// <summary>TCP port; 0 picks a free one (the bound address is printed and available from <see cref="CorvidServer.Addresses"/>).</summary>

@@ -92,7 +92,9 @@ internal static class ExperimentReport
                 sb.AppendLine($"- Several workers (best: {multi.Setup[13..]}): {F(multi.ImagesPerSecond)} images/s, {F(100 * (multi.ImagesPerSecond / reference.ImagesPerSecond - 1), "+0.0;-0.0")}% over the best one-worker row (the article: +36% on 8 vCPUs).");
             sb.AppendLine($"- Best centralized overall: {bestCentralized.Setup}, {F(bestCentralized.ImagesPerSecond)} images/s = {F(SpeedUp(bestCentralized), "0.0")}x the best decentralized row (the article: 3.75x).");
             var decMem = bestDecentralized.PeakMemoryMb;
-            sb.AppendLine($"- Memory: the best decentralized row peaked at {F(decMem, "0")} MB across its job processes; the best centralized server at {F(bestCentralized.PeakMemoryMb, "0")} MB for one process holding one copy of the weights, whatever its worker count.");
+            sb.AppendLine($"- Memory: the best decentralized row peaked at {F(decMem, "0")} MB across its job processes, each holding its own copy of the model; the best centralized server at {F(bestCentralized.PeakMemoryMb, "0")} MB.");
+            sb.AppendLine("  A server's workers share one copy of the weights (one ONNX Runtime session per thread budget); what grows with workers and");
+            sb.AppendLine("  batch size is the activation memory of the batches running at once.");
         }
         if (ceiling is not null && bestCentralized is not null)
         {

@@ -4,8 +4,8 @@ namespace Corvid.Cli.ServingBench;
 
 /// <summary>
 /// Samples CPU and resident memory of a process tree from /proc every 250 ms and keeps the peaks. CPU % is
-/// per core as <c>top</c> shows it (200% = both cores of this machine busy). Children that have exited are
-/// counted through the root's <c>cutime</c>/<c>cstime</c>, so short-lived job processes are not missed.
+/// per core as <c>top</c> shows it (200% = both cores of this machine busy). A short-lived process is counted
+/// up to its last sample, so the CPU it spends in its final quarter second may be missed, never counted twice.
 /// </summary>
 internal sealed class ProcessTreeSampler : IAsyncDisposable
 {
@@ -53,20 +53,20 @@ internal sealed class ProcessTreeSampler : IAsyncDisposable
         }
     }
 
+    // Last CPU ticks seen per process (pid and start time, against pid reuse). A process that has exited keeps
+    // its last reading. Adding the root's cutime instead would race with the reaping of a child between two
+    // reads of /proc and count its CPU twice in one window.
+    private readonly Dictionary<(int Pid, long Start), long> _seen = new();
+
     private long CpuTicks()
     {
-        long total = 0;
-        if (ReadStat(_rootPid) is { } root)
+        var processes = Descendants(_rootPid);
+        if (_includeRoot) processes.Add(_rootPid);
+        foreach (var pid in processes)
         {
-            // Reaped children (cutime + cstime); plus the root itself when asked.
-            total += root.ChildUser + root.ChildSystem;
-            if (_includeRoot) total += root.User + root.System;
+            if (ReadStat(pid) is { } s) _seen[(pid, s.StartTime)] = s.User + s.System;
         }
-        foreach (var pid in Descendants(_rootPid))
-        {
-            if (ReadStat(pid) is { } s) total += s.User + s.System;
-        }
-        return total;
+        return _seen.Values.Sum();
     }
 
     private long ResidentBytes()
@@ -122,7 +122,7 @@ internal sealed class ProcessTreeSampler : IAsyncDisposable
         return result;
     }
 
-    private readonly record struct Stat(int Parent, long User, long System, long ChildUser, long ChildSystem);
+    private readonly record struct Stat(int Parent, long User, long System, long StartTime);
 
     private static Stat? ReadStat(int pid)
     {
@@ -135,8 +135,7 @@ internal sealed class ProcessTreeSampler : IAsyncDisposable
                 int.Parse(fields[1], CultureInfo.InvariantCulture),
                 long.Parse(fields[11], CultureInfo.InvariantCulture),
                 long.Parse(fields[12], CultureInfo.InvariantCulture),
-                long.Parse(fields[13], CultureInfo.InvariantCulture),
-                long.Parse(fields[14], CultureInfo.InvariantCulture));
+                long.Parse(fields[19], CultureInfo.InvariantCulture));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
