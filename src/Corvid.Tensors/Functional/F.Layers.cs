@@ -32,7 +32,7 @@ public static partial class F
         {
             // Rows read through a mask that is 0 at the padding row for the gradient but keeps its value.
             var keep = Tensor.Ones(vocabulary, 1);
-            keep.MutableSpan()[pad] = 0f;
+            keep.MutableSpan()[pad < 0 ? pad + vocabulary : pad] = 0f; // PyTorch accepts −1 for the last row
             table = weight * keep + (weight * (1f - keep)).Detach();
         }
         return table.IndexSelect(0, flat).Reshape([.. ids.shape, weight.shape[1]]);
