@@ -12,7 +12,7 @@ namespace Corvid.Tensors.Kernels;
 /// element (p, j) of B is <c>b[p * bRow + j * bCol]</c>. C is row-major with leading dimension
 /// <c>ldc</c>. With <c>accumulate</c> the product is added to C, otherwise C is overwritten.
 /// <para>
-/// Products with at most <see cref="GemmSkinny.MaxRows"/> rows or columns stream the other operand
+/// Products with a few rows or columns stream the other operand without packing it
 /// (<see cref="GemmSkinny"/>); the rest go through the cache-blocked, packed path
 /// (<see cref="GemmBlocked"/>) on the widest micro-kernel the machine has. Both use
 /// <see cref="Threads.Count"/> threads and give bit-identical results for any thread count.
@@ -119,7 +119,7 @@ public static unsafe class Gemm
         if (op.K == 0)
         {
             if (!op.Accumulate)
-                for (int i = 0; i < op.M; i++) new Span<float>(op.C + (long)i * op.Ldc, op.N).Clear();
+                for (int i = 0; i < op.M; i++) new Span<float>(op.C + (long)i * op.Ldc, op.N).Fill(op.RowBias == null ? 0f : op.RowBias[i]);
             return;
         }
         switch (isa)

@@ -71,7 +71,8 @@ internal static unsafe class GemmBlocked
         int mr = K.Mr, nr = K.Nr;
         float* packedA = PackingBuffers.A(K.Mc * K.Kc);
         float* packedB = PackingBuffers.B(K.Kc * RoundUp(Math.Min(K.Nc, j1 - j0), nr));
-        float* tile = PackingBuffers.Scratch(mr * nr);
+        float* tile = PackingBuffers.Scratch(mr * nr + mr);
+        float* edgeBias = tile + mr * nr;
 
         for (int jc = j0; jc < j1; jc += K.Nc)
         {
@@ -94,13 +95,19 @@ internal static unsafe class GemmBlocked
                             int rows = Math.Min(mr, mc - ir);
                             float* a = packedA + ir * kc;
                             float* c = op.C + (long)(ic + ir) * op.Ldc + jc + jr;
+                            float* bias = op.RowBias == null ? null : op.RowBias + ic + ir;
                             if (rows == mr && cols == nr)
                             {
-                                K.Run(kc, a, b, c, op.Ldc, overwrite);
+                                K.Run(kc, a, b, nr, c, op.Ldc, overwrite, bias);
                                 continue;
                             }
                             // A ragged edge: compute the full tile aside, then keep the part inside C.
-                            K.Run(kc, a, b, tile, nr, overwrite: true);
+                            if (bias != null && overwrite)
+                            {
+                                for (int i = 0; i < mr; i++) edgeBias[i] = i < rows ? bias[i] : 0f;
+                                bias = edgeBias;
+                            }
+                            K.Run(kc, a, b, nr, tile, nr, overwrite: true, overwrite ? bias : null);
                             for (int i = 0; i < rows; i++)
                             {
                                 float* src = tile + i * nr, dst = c + (long)i * op.Ldc;

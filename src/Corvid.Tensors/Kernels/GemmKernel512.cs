@@ -17,7 +17,7 @@ internal unsafe struct GemmKernel512 : IGemmMicroKernel
     public static int Nc => 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
+    public static void Run(int kc, float* pa, float* pb, int ldb, float* c, int ldc, bool overwrite, float* bias)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -45,7 +45,7 @@ internal unsafe struct GemmKernel512 : IGemmMicroKernel
         Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 16);
         Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 16);
         Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 16);
-        for (int p = 0; p < kc; p++, pa += 12, pb += 32)
+        for (int p = 0; p < kc; p++, pa += 12, pb += ldb)
         {
             var b0 = Vector512.Load(pb);
             var b1 = Vector512.Load(pb + 16);
@@ -63,27 +63,33 @@ internal unsafe struct GemmKernel512 : IGemmMicroKernel
             a = Vector512.Create(pa[10]); c100 = Vector512.FusedMultiplyAdd(a, b0, c100); c101 = Vector512.FusedMultiplyAdd(a, b1, c101);
             a = Vector512.Create(pa[11]); c110 = Vector512.FusedMultiplyAdd(a, b0, c110); c111 = Vector512.FusedMultiplyAdd(a, b1, c111);
         }
-        Store(c + 0 * ldc, c00, c01, overwrite);
-        Store(c + 1 * ldc, c10, c11, overwrite);
-        Store(c + 2 * ldc, c20, c21, overwrite);
-        Store(c + 3 * ldc, c30, c31, overwrite);
-        Store(c + 4 * ldc, c40, c41, overwrite);
-        Store(c + 5 * ldc, c50, c51, overwrite);
-        Store(c + 6 * ldc, c60, c61, overwrite);
-        Store(c + 7 * ldc, c70, c71, overwrite);
-        Store(c + 8 * ldc, c80, c81, overwrite);
-        Store(c + 9 * ldc, c90, c91, overwrite);
-        Store(c + 10 * ldc, c100, c101, overwrite);
-        Store(c + 11 * ldc, c110, c111, overwrite);
+        Store(c + 0 * ldc, c00, c01, overwrite, bias, 0);
+        Store(c + 1 * ldc, c10, c11, overwrite, bias, 1);
+        Store(c + 2 * ldc, c20, c21, overwrite, bias, 2);
+        Store(c + 3 * ldc, c30, c31, overwrite, bias, 3);
+        Store(c + 4 * ldc, c40, c41, overwrite, bias, 4);
+        Store(c + 5 * ldc, c50, c51, overwrite, bias, 5);
+        Store(c + 6 * ldc, c60, c61, overwrite, bias, 6);
+        Store(c + 7 * ldc, c70, c71, overwrite, bias, 7);
+        Store(c + 8 * ldc, c80, c81, overwrite, bias, 8);
+        Store(c + 9 * ldc, c90, c91, overwrite, bias, 9);
+        Store(c + 10 * ldc, c100, c101, overwrite, bias, 10);
+        Store(c + 11 * ldc, c110, c111, overwrite, bias, 11);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(float* c, Vector512<float> lo, Vector512<float> hi, bool overwrite)
+    static void Store(float* c, Vector512<float> lo, Vector512<float> hi, bool overwrite, float* bias, int row)
     {
         if (!overwrite)
         {
             lo = Vector512.Load(c) + lo;
             hi = Vector512.Load(c + 16) + hi;
+        }
+        else if (bias != null)
+        {
+            var b = Vector512.Create(bias[row]);
+            lo += b;
+            hi += b;
         }
         lo.Store(c);
         hi.Store(c + 16);

@@ -12,11 +12,11 @@ internal unsafe struct GemmKernelScalar : IGemmMicroKernel
     public static int Nc => 512;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* pa, float* pb, float* c, int ldc, bool overwrite)
+    public static void Run(int kc, float* pa, float* pb, int ldb, float* c, int ldc, bool overwrite, float* bias)
     {
         float* acc = stackalloc float[16];
         new Span<float>(acc, 16).Clear();
-        for (int p = 0; p < kc; p++, pa += 4, pb += 4)
+        for (int p = 0; p < kc; p++, pa += 4, pb += ldb)
         {
             for (int r = 0; r < 4; r++)
             {
@@ -29,7 +29,8 @@ internal unsafe struct GemmKernelScalar : IGemmMicroKernel
         }
         for (int r = 0; r < 4; r++)
         {
-            for (int j = 0; j < 4; j++) c[r * ldc + j] = overwrite ? acc[r * 4 + j] : c[r * ldc + j] + acc[r * 4 + j];
+            for (int j = 0; j < 4; j++)
+                c[r * ldc + j] = !overwrite ? c[r * ldc + j] + acc[r * 4 + j] : bias != null ? acc[r * 4 + j] + bias[r] : acc[r * 4 + j];
         }
     }
 }

@@ -15,6 +15,9 @@ internal unsafe struct GemmOperands
     public int Ldc;
     public bool Accumulate;
 
+    /// <summary>Optional <c>[M]</c> values added to each row of C when overwriting (not when accumulating); null for none.</summary>
+    public float* RowBias;
+
     public readonly long Flops => 2L * M * N * K;
 
     /// <summary>The same product written as <c>Cᵀ = Bᵀ · Aᵀ</c>, for kernels that want the long side as columns.</summary>
@@ -28,6 +31,7 @@ internal unsafe struct GemmOperands
             A = B, ARow = BCol, ACol = BRow,
             B = A, BRow = ACol, BCol = ARow,
             C = C, Ldc = Ldc, Accumulate = Accumulate,
+            RowBias = null, // a row bias would become a column bias: callers with one never transpose
         };
     }
 }

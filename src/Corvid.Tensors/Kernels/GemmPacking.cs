@@ -45,26 +45,42 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(int nr, int kc, int nc, float* b, int bRow, int bCol, float* dst)
     {
-        for (int j0 = 0; j0 < nc; j0 += nr, dst += nr * kc)
+        int full = nc / nr;
+        if (bCol == 1)
         {
-            int cols = Math.Min(nr, nc - j0);
-            float* src = b + (long)j0 * bCol;
-            if (bCol == 1 && cols == nr)
+            // Rows of B are contiguous: walk them in order, one long run per step of k, dealing each
+            // Nr-wide piece to its sliver. Reading B row by row keeps the hardware prefetchers streaming.
+            for (int p = 0; p < kc; p++)
             {
-                // Rows of B are contiguous: each step of k is one copy.
-                for (int p = 0; p < kc; p++) Unsafe.CopyBlockUnaligned(dst + p * nr, src + (long)p * bRow, (uint)(nr * sizeof(float)));
-                continue;
+                float* src = b + (long)p * bRow;
+                float* to = dst + p * nr;
+                for (int s = 0; s < full; s++) Unsafe.CopyBlockUnaligned(to + s * nr * kc, src + s * nr, (uint)(nr * sizeof(float)));
             }
-            for (int j = 0; j < cols; j++)
-            {
-                float* column = src + (long)j * bCol;
-                if (bRow == 1)
-                    for (int p = 0; p < kc; p++) dst[p * nr + j] = column[p];
-                else
-                    for (int p = 0; p < kc; p++) dst[p * nr + j] = column[(long)p * bRow];
-            }
-            for (int j = cols; j < nr; j++)
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
         }
+        else
+        {
+            for (int s = 0; s < full; s++)
+            {
+                float* to = dst + s * nr * kc;
+                for (int j = 0; j < nr; j++)
+                {
+                    float* column = b + (long)(s * nr + j) * bCol;
+                    if (bRow == 1)
+                        for (int p = 0; p < kc; p++) to[p * nr + j] = column[p];
+                    else
+                        for (int p = 0; p < kc; p++) to[p * nr + j] = column[(long)p * bRow];
+                }
+            }
+        }
+        int cols = nc - full * nr;
+        if (cols == 0) return;
+        float* last = dst + full * nr * kc;
+        for (int j = 0; j < cols; j++)
+        {
+            float* column = b + (long)(full * nr + j) * bCol;
+            for (int p = 0; p < kc; p++) last[p * nr + j] = column[(long)p * bRow];
+        }
+        for (int j = cols; j < nr; j++)
+            for (int p = 0; p < kc; p++) last[p * nr + j] = 0f;
     }
 }

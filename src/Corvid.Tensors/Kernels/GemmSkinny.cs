@@ -8,15 +8,21 @@ namespace Corvid.Tensors.Kernels;
 /// those few rows; instead B is streamed once, straight from the caller's memory, for all of them.
 /// </summary>
 /// <remarks>
-/// Two layouts of B stream well. Rows of B contiguous (<c>x · W</c>): each step of k broadcasts one
-/// element per row of A against a run of B ("axpy"). Columns of B contiguous (<c>x · Wᵀ</c>, a Linear
-/// layer's weight <c>[out, in]</c>): each element of C is a dot product of two contiguous runs. A product
-/// with few columns instead of few rows is the same problem transposed. Threads split the long side.
+/// Two layouts of B stream well. Columns of B contiguous (<c>x · Wᵀ</c>, a Linear layer's weight
+/// <c>[out, in]</c>), up to 32 rows: each element of C is a dot product of two contiguous runs. Rows of B
+/// contiguous (<c>x · W</c>), up to 4 rows: each step of k adds a scaled run of B to every row ("axpy").
+/// A product with few columns instead of few rows is the same problem transposed. Threads split the long side.
 /// </remarks>
 internal static unsafe class GemmSkinny
 {
-    /// <summary>The most rows (of C, or columns, transposed) this path takes; above it, packing pays off.</summary>
-    public const int MaxRows = 4;
+    /// <summary>The most rows of C the axpy form takes (each step of k updates them all from one run of B).</summary>
+    public const int MaxAxpyRows = 4;
+
+    /// <summary>The most rows (or, transposed, columns) of C the dot form takes; above it, packing pays off.</summary>
+    public const int MaxDotRows = 32;
+
+    /// <summary>Floats of running sums the axpy form keeps at once: half of L1 (32 KB), leaving room for B.</summary>
+    const int AxpySums = 4096;
 
     /// <summary>Below this many flops per thread, waking another thread costs more than it saves.</summary>
     const long MinFlopsPerThread = 1L << 18;
@@ -25,19 +31,21 @@ internal static unsafe class GemmSkinny
     public static bool TryMultiply<TVector, TOps>(in GemmOperands op)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
-        if (op.M <= MaxRows)
-            return TryRun<TVector, TOps>(op, op.Ldc, 1);
-        if (op.N <= MaxRows)
-            return TryRun<TVector, TOps>(op.Transposed(out int cRow, out int cCol), cRow, cCol);
+        if (op.M <= MaxDotRows && op.BRow == 1)
+            return Run<TVector, TOps>(op, op.Ldc, 1, axpy: false);
+        if (op.M <= MaxAxpyRows && op.BCol == 1)
+            return Run<TVector, TOps>(op, op.Ldc, 1, axpy: true);
+        if (op.N <= MaxDotRows && op.ACol == 1 && op.RowBias == null)
+            return Run<TVector, TOps>(op.Transposed(out int cRow, out int cCol), cRow, cCol, axpy: false);
         return false;
     }
 
-    static bool TryRun<TVector, TOps>(in GemmOperands op, int cRow, int cCol)
+    static bool Run<TVector, TOps>(in GemmOperands op, int cRow, int cCol, bool axpy)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
-        bool axpy = op.BCol == 1 && cCol == 1;
-        if (!axpy && op.BRow != 1) return false;
-        int align = axpy ? 2 * TOps.Count : 4;
+        // Pieces start at multiples of a vector (axpy) or of the 4-column dot group, so where a column
+        // falls (full vector or scalar tail) is the same for every thread count.
+        int align = axpy ? TOps.Count : 4;
         int threads = (int)Math.Clamp(op.Flops / MinFlopsPerThread, 1, Math.Min(WorkerPool.AvailableThreads, Math.Max(1, op.N / align)));
         var work = new Work<TVector, TOps> { Op = op, CRow = cRow, CCol = cCol, Axpy = axpy, Align = align };
         WorkerPool.Run(ref work, threads);
@@ -57,151 +65,149 @@ internal static unsafe class GemmSkinny
             int j0 = Math.Min(Op.N, (int)((long)units * part / parts) * Align);
             int j1 = Math.Min(Op.N, (int)((long)units * (part + 1) / parts) * Align);
             if (j0 >= j1) return;
-            for (int i0 = 0; i0 < Op.M; i0 += 4)
-            {
-                int rows = Math.Min(4, Op.M - i0);
-                if (Axpy) AxpyRows<TVector, TOps>(Op, i0, rows, j0, j1);
-                else DotRows<TVector, TOps>(Op, CRow, CCol, i0, rows, j0, j1);
-            }
+            if (Axpy) AxpyColumns<TVector, TOps>(Op, j0, j1);
+            else DotColumns<TVector, TOps>(Op, CRow, CCol, j0, j1);
         }
     }
 
-    /// <summary>C rows <c>i0 … i0 + rows − 1</c> (at most 4), columns <c>[j0, j1)</c>, when rows of B are contiguous.</summary>
+    /// <summary>
+    /// All rows of C (at most 4), columns <c>[j0, j1)</c>, when rows of B are contiguous: for each chunk of
+    /// columns, each step of k reads one contiguous run of a row of B (which the prefetchers follow)
+    /// and adds it, scaled, into an L1-resident sum per row of A.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void AxpyRows<TVector, TOps>(in GemmOperands op, int i0, int rows, int j0, int j1)
+    static void AxpyColumns<TVector, TOps>(in GemmOperands op, int j0, int j1)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
-        int w = TOps.Count;
-        // Missing rows repeat the last real one; their sums are computed and dropped, so B is still read once.
-        float* a0 = op.A + (long)i0 * op.ARow;
-        float* a1 = op.A + (long)(i0 + Math.Min(1, rows - 1)) * op.ARow;
-        float* a2 = op.A + (long)(i0 + Math.Min(2, rows - 1)) * op.ARow;
-        float* a3 = op.A + (long)(i0 + Math.Min(3, rows - 1)) * op.ARow;
-        float* c = op.C + (long)i0 * op.Ldc;
-        int j = j0;
-        if (rows == 1)
+        int w = TOps.Count, rows = op.M;
+        // The widest chunk of columns whose sums fit, in whole vectors: the longer the run of B read
+        // per step of k, the better the prefetchers stream it.
+        int chunk = AxpySums / (rows == 1 ? 1 : MaxAxpyRows) / w * w;
+        float* sums = PackingBuffers.Scratch(AxpySums + chunk);
+        for (int jc = j0; jc < j1; jc += chunk)
         {
-            for (; j + 4 * w <= j1; j += 4 * w)
-            {
-                TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
-                float* b = op.B + j;
-                for (int p = 0; p < op.K; p++, b += op.BRow)
-                {
-                    var x = TOps.Broadcast(a0[(long)p * op.ACol]);
-                    s0 = TOps.MultiplyAdd(x, TOps.Load(b), s0);
-                    s1 = TOps.MultiplyAdd(x, TOps.Load(b + w), s1);
-                    s2 = TOps.MultiplyAdd(x, TOps.Load(b + 2 * w), s2);
-                    s3 = TOps.MultiplyAdd(x, TOps.Load(b + 3 * w), s3);
-                }
-                Put<TVector, TOps>(c + j, s0, op.Accumulate);
-                Put<TVector, TOps>(c + j + w, s1, op.Accumulate);
-                Put<TVector, TOps>(c + j + 2 * w, s2, op.Accumulate);
-                Put<TVector, TOps>(c + j + 3 * w, s3, op.Accumulate);
-            }
-        }
-        for (; j + 2 * w <= j1; j += 2 * w)
-        {
-            TVector s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
-            TVector s20 = TOps.Zero, s21 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero;
-            float* b = op.B + j;
+            int width = Math.Min(chunk, j1 - jc), vectors = width / w;
+            new Span<float>(sums, rows * chunk).Clear();
+            float* b = op.B + jc;
             for (int p = 0; p < op.K; p++, b += op.BRow)
             {
-                var b0 = TOps.Load(b);
-                var b1 = TOps.Load(b + w);
-                long at = (long)p * op.ACol;
-                var x = TOps.Broadcast(a0[at]);
-                s00 = TOps.MultiplyAdd(x, b0, s00);
-                s01 = TOps.MultiplyAdd(x, b1, s01);
-                x = TOps.Broadcast(a1[at]);
-                s10 = TOps.MultiplyAdd(x, b0, s10);
-                s11 = TOps.MultiplyAdd(x, b1, s11);
-                x = TOps.Broadcast(a2[at]);
-                s20 = TOps.MultiplyAdd(x, b0, s20);
-                s21 = TOps.MultiplyAdd(x, b1, s21);
-                x = TOps.Broadcast(a3[at]);
-                s30 = TOps.MultiplyAdd(x, b0, s30);
-                s31 = TOps.MultiplyAdd(x, b1, s31);
+                float* a = op.A + (long)p * op.ACol;
+                if (rows == 1)
+                {
+                    var x = TOps.Broadcast(a[0]);
+                    for (int v = 0; v < vectors; v++)
+                    {
+                        float* s = sums + v * w;
+                        TOps.Store(s, TOps.MultiplyAdd(x, TOps.Load(b + v * w), TOps.Load(s)));
+                    }
+                }
+                else
+                {
+                    // Rows past the last real one scale by zero into a spare sum that is never read.
+                    var x0 = TOps.Broadcast(a[0]);
+                    var x1 = TOps.Broadcast(rows > 1 ? a[op.ARow] : 0f);
+                    var x2 = TOps.Broadcast(rows > 2 ? a[2L * op.ARow] : 0f);
+                    var x3 = TOps.Broadcast(rows > 3 ? a[3L * op.ARow] : 0f);
+                    float* spare = sums + MaxAxpyRows * chunk;
+                    float* s0 = sums, s1 = rows > 1 ? sums + chunk : spare;
+                    float* s2 = rows > 2 ? sums + 2 * chunk : spare, s3 = rows > 3 ? sums + 3 * chunk : spare;
+                    for (int v = 0; v < vectors * w; v += w)
+                    {
+                        var y = TOps.Load(b + v);
+                        TOps.Store(s0 + v, TOps.MultiplyAdd(x0, y, TOps.Load(s0 + v)));
+                        TOps.Store(s1 + v, TOps.MultiplyAdd(x1, y, TOps.Load(s1 + v)));
+                        TOps.Store(s2 + v, TOps.MultiplyAdd(x2, y, TOps.Load(s2 + v)));
+                        TOps.Store(s3 + v, TOps.MultiplyAdd(x3, y, TOps.Load(s3 + v)));
+                    }
+                }
+                // Fewer than a vector of columns left (only ever at the last column of C).
+                for (int j = vectors * w; j < width; j++)
+                    for (int r = 0; r < rows; r++) sums[r * chunk + j] += a[(long)r * op.ARow] * b[j];
             }
-            Put<TVector, TOps>(c + j, s00, op.Accumulate);
-            Put<TVector, TOps>(c + j + w, s01, op.Accumulate);
-            if (rows > 1) { Put<TVector, TOps>(c + op.Ldc + j, s10, op.Accumulate); Put<TVector, TOps>(c + op.Ldc + j + w, s11, op.Accumulate); }
-            if (rows > 2) { Put<TVector, TOps>(c + 2L * op.Ldc + j, s20, op.Accumulate); Put<TVector, TOps>(c + 2L * op.Ldc + j + w, s21, op.Accumulate); }
-            if (rows > 3) { Put<TVector, TOps>(c + 3L * op.Ldc + j, s30, op.Accumulate); Put<TVector, TOps>(c + 3L * op.Ldc + j + w, s31, op.Accumulate); }
-        }
-        // Fewer than two vectors of columns left: one column at a time, each a plain sum over k.
-        for (; j < j1; j++)
-        {
-            float* b = op.B + j;
             for (int r = 0; r < rows; r++)
             {
-                float* a = op.A + (long)(i0 + r) * op.ARow;
-                float sum = 0f;
-                for (int p = 0; p < op.K; p++) sum += a[(long)p * op.ACol] * b[(long)p * op.BRow];
-                float* cell = c + (long)r * op.Ldc + j;
-                *cell = op.Accumulate ? *cell + sum : sum;
+                var dst = new Span<float>(op.C + (long)r * op.Ldc + jc, width);
+                var src = new ReadOnlySpan<float>(sums + r * chunk, width);
+                if (op.Accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+                else if (op.RowBias != null) System.Numerics.Tensors.TensorPrimitives.Add(src, op.RowBias[r], dst);
+                else src.CopyTo(dst);
             }
         }
     }
 
-    /// <summary>C rows <c>i0 … i0 + rows − 1</c> (at most 4), columns <c>[j0, j1)</c>, when columns of B are contiguous.</summary>
+    /// <summary>
+    /// All rows of C (at most 32), columns <c>[j0, j1)</c>, when columns of B are contiguous: each element is
+    /// a dot product of two contiguous runs. Four columns of B at a time meet every row of A while they
+    /// are in cache, so B is read from memory once.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void DotRows<TVector, TOps>(in GemmOperands op, int cRow, int cCol, int i0, int rows, int j0, int j1)
+    static void DotColumns<TVector, TOps>(in GemmOperands op, int cRow, int cCol, int j0, int j1)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
         int k = op.K;
         // Rows of A must be contiguous runs too; if they are not, copy these few rows once.
-        float* a = op.A + (long)i0 * op.ARow;
+        float* a = op.A;
         int aRow = op.ARow;
         if (op.ACol != 1)
         {
-            float* copy = PackingBuffers.Scratch(4 * k);
-            for (int r = 0; r < rows; r++)
-                for (int p = 0; p < k; p++) copy[r * k + p] = a[(long)r * op.ARow + (long)p * op.ACol];
+            float* copy = PackingBuffers.Scratch(op.M * k);
+            for (int r = 0; r < op.M; r++)
+                for (int p = 0; p < k; p++) copy[(long)r * k + p] = a[(long)r * op.ARow + (long)p * op.ACol];
             a = copy;
             aRow = k;
         }
-        float* a0 = a;
-        float* a1 = a + (long)Math.Min(1, rows - 1) * aRow;
-        float* a2 = a + (long)Math.Min(2, rows - 1) * aRow;
-        float* a3 = a + (long)Math.Min(3, rows - 1) * aRow;
-        float* cBase = op.C + (long)i0 * cRow;
         int j = j0;
         for (; j + 4 <= j1; j += 4)
         {
             float* b0 = op.B + (long)j * op.BCol, b1 = b0 + op.BCol, b2 = b1 + op.BCol, b3 = b2 + op.BCol;
-            if (rows == 1)
+            float* c = op.C + (long)j * cCol;
+            for (int i0 = 0; i0 < op.M; i0 += 4)
             {
-                Store(op, cBase + (long)j * cCol, cCol, Dot4<TVector, TOps>(a0, b0, b1, b2, b3, k));
-                continue;
+                int rows = Math.Min(4, op.M - i0);
+                float* ai = a + (long)i0 * aRow;
+                float* ci = c + (long)i0 * cRow;
+                if (rows == 1)
+                {
+                    Store(op, i0, ci, cCol, Dot4<TVector, TOps>(ai, b0, b1, b2, b3, k));
+                    continue;
+                }
+                // Missing rows repeat the last real one; their sums are computed and dropped.
+                float* a1 = ai + (long)Math.Min(1, rows - 1) * aRow;
+                float* a2 = ai + (long)Math.Min(2, rows - 1) * aRow;
+                float* a3 = ai + (long)Math.Min(3, rows - 1) * aRow;
+                var (r0, r1, r2, r3) = Dot16<TVector, TOps>(ai, a1, a2, a3, b0, b1, b2, b3, k);
+                Store(op, i0, ci, cCol, r0);
+                if (rows > 1) Store(op, i0 + 1, ci + cRow, cCol, r1);
+                if (rows > 2) Store(op, i0 + 2, ci + 2L * cRow, cCol, r2);
+                if (rows > 3) Store(op, i0 + 3, ci + 3L * cRow, cCol, r3);
             }
-            var (r0, r1, r2, r3) = Dot16<TVector, TOps>(a0, a1, a2, a3, b0, b1, b2, b3, k);
-            Store(op, cBase + (long)j * cCol, cCol, r0);
-            if (rows > 1) Store(op, cBase + cRow + (long)j * cCol, cCol, r1);
-            if (rows > 2) Store(op, cBase + 2L * cRow + (long)j * cCol, cCol, r2);
-            if (rows > 3) Store(op, cBase + 3L * cRow + (long)j * cCol, cCol, r3);
         }
+        // Fewer than four columns left (only ever at the last columns of C).
         for (; j < j1; j++)
         {
             float* b = op.B + (long)j * op.BCol;
-            for (int r = 0; r < rows; r++)
+            for (int r = 0; r < op.M; r++)
             {
                 float sum = Dot<TVector, TOps>(a + (long)r * aRow, b, k);
-                float* cell = cBase + (long)r * cRow + (long)j * cCol;
-                *cell = op.Accumulate ? *cell + sum : sum;
+                float* cell = op.C + (long)r * cRow + (long)j * cCol;
+                *cell = op.Accumulate ? *cell + sum : op.RowBias != null ? sum + op.RowBias[r] : sum;
             }
         }
     }
 
-    static void Store(in GemmOperands op, float* c, int cCol, (float, float, float, float) sums)
+    static void Store(in GemmOperands op, int row, float* c, int cCol, (float, float, float, float) sums)
     {
         if (op.Accumulate)
         {
             c[0] += sums.Item1; c[cCol] += sums.Item2; c[2 * cCol] += sums.Item3; c[3 * cCol] += sums.Item4;
+            return;
         }
-        else
+        if (op.RowBias != null)
         {
-            c[0] = sums.Item1; c[cCol] = sums.Item2; c[2 * cCol] = sums.Item3; c[3 * cCol] = sums.Item4;
+            float b = op.RowBias[row];
+            sums = (sums.Item1 + b, sums.Item2 + b, sums.Item3 + b, sums.Item4 + b);
         }
+        c[0] = sums.Item1; c[cCol] = sums.Item2; c[2 * cCol] = sums.Item3; c[3 * cCol] = sums.Item4;
     }
 
     /// <summary>One row of A against four columns of B.</summary>
@@ -278,8 +284,4 @@ internal static unsafe class GemmSkinny
         for (; p < k; p++) t += a[p] * b[p];
         return t;
     }
-
-    static void Put<TVector, TOps>(float* c, TVector sum, bool accumulate)
-        where TVector : struct where TOps : struct, IVectorOps<TVector> =>
-        TOps.Store(c, accumulate ? TOps.Add(TOps.Load(c), sum) : sum);
 }

@@ -24,9 +24,11 @@ internal unsafe interface IGemmMicroKernel
     static abstract int Nc { get; }
 
     /// <summary>
-    /// <c>C[0..Mr, 0..Nr] (+)= Σ_p a[p·Mr + i] · b[p·Nr + j]</c> over <paramref name="kc"/> steps, from packed
-    /// slivers. The sum starts at zero and is added to C at the end, so a tile's rounding never depends
-    /// on what C held or on how the tile was reached.
+    /// <c>C[0..Mr, 0..Nr] (+)= Σ_p a[p·Mr + i] · b[p·ldb + j]</c> over <paramref name="kc"/> steps: A from a
+    /// packed sliver, B from a packed sliver (<c>ldb = Nr</c>) or straight from a row-major B (<c>ldb</c> its
+    /// row stride). The sum starts at zero and is added to C at the end, so a tile's rounding never
+    /// depends on what C held or on how the tile was reached. When overwriting, a non-null
+    /// <paramref name="bias"/> adds <c>bias[i]</c> to row i on the way out (a convolution's bias, fused).
     /// </summary>
-    static abstract void Run(int kc, float* a, float* b, float* c, int ldc, bool overwrite);
+    static abstract void Run(int kc, float* a, float* b, int ldb, float* c, int ldc, bool overwrite, float* bias);
 }

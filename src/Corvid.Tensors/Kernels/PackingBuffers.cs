@@ -13,6 +13,7 @@ internal static unsafe class PackingBuffers
     [ThreadStatic] static float[]? packedA;
     [ThreadStatic] static float[]? packedB;
     [ThreadStatic] static float[]? scratch;
+    [ThreadStatic] static float[]? columns;
 
     /// <summary>Room for a packed block of A.</summary>
     public static float* A(int floats) => Get(ref packedA, floats);
@@ -22,6 +23,9 @@ internal static unsafe class PackingBuffers
 
     /// <summary>Room for anything else a kernel needs for a moment (an edge tile, a copied row).</summary>
     public static float* Scratch(int floats) => Get(ref scratch, floats);
+
+    /// <summary>Room for a convolution's im2col matrix (used around, never inside, a GEMM call).</summary>
+    public static float* Columns(int floats) => Get(ref columns, floats);
 
     static float* Get(ref float[]? buffer, int floats)
     {

@@ -30,6 +30,8 @@ public class GemmTests
             [1, 1, 1], [5, 7, 3], [13, 33, 17], [12, 32, 256], [37, 65, 300], [150, 70, 40], [30, 2100, 9],
             // Skinny: few rows, few columns, each with every tail of the vector loops.
             [1, 100, 37], [2, 77, 64], [3, 130, 20], [4, 64, 300], [1, 5, 1000], [100, 1, 37], [77, 3, 50], [4, 4, 4], [5, 200, 16],
+            // Dot form up to 32 rows (or columns), B read in place up to 48 rows.
+            [20, 70, 301], [32, 45, 37], [33, 50, 40], [48, 97, 20], [300, 20, 50], [64, 31, 70],
         ];
         foreach (var s in shapes)
             foreach (Layout la in Enum.GetValues<Layout>())

@@ -1,0 +1,51 @@
+using Corvid.Tensors.Kernels;
+
+namespace Corvid.Tensors.Tests.Kernels;
+
+public class ConvThreadingTests
+{
+    public static IEnumerable<object[]> Geometries() =>
+    [
+        // Whole images per thread (batch 4), products split across threads (batch 1), and depthwise.
+        [new Conv2dGeometry(4, 16, 20, 20, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)],
+        [new Conv2dGeometry(1, 32, 24, 24, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1)],
+        [new Conv2dGeometry(3, 24, 30, 30, 24, 7, 7, 1, 1, 3, 3, 1, 1, 24)],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Every_pass_is_bit_identical_for_any_thread_count(Conv2dGeometry g)
+    {
+        var x = GemmTests.Random((int)g.InputLength, 1);
+        var w = GemmTests.Random((int)g.WeightLength, 2);
+        var b = GemmTests.Random(g.OutChannels, 3);
+        var dy = GemmTests.Random((int)g.OutputLength, 4);
+        (float[] Y, float[] Dx, float[] Dw) Run(int threads)
+        {
+            Threads.Count = threads;
+            var y = new float[g.OutputLength];
+            var dx = new float[g.InputLength];
+            var dw = new float[g.WeightLength];
+            Conv2d.Forward(g, x, w, b, y);
+            Conv2d.BackwardInput(g, dy, w, dx);
+            Conv2d.BackwardWeight(g, dy, x, dw);
+            return (y, dx, dw);
+        }
+        int saved = Threads.Count;
+        try
+        {
+            var one = Run(1);
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var other = Run(threads);
+                Assert.Equal(one.Y, other.Y);
+                Assert.Equal(one.Dx, other.Dx);
+                Assert.Equal(one.Dw, other.Dw);
+            }
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+}
