@@ -46,32 +46,41 @@ internal sealed class RowWalker
 
     private static (int[] Shape, int[][] Strides) Coalesce(ReadOnlySpan<int> shape, int[][] strides)
     {
-        var dims = new List<int>();
-        var per = new List<int>[strides.Length];
-        for (int k = 0; k < strides.Length; k++) per[k] = [];
+        int operands = strides.Length;
+        var dims = new int[Math.Max(shape.Length, 1)];
+        var per = new int[operands][];
+        for (int k = 0; k < operands; k++) per[k] = new int[dims.Length];
+        int count = 0;
         for (int d = 0; d < shape.Length; d++)
         {
             if (shape[d] == 1 && shape.Length > 1) continue; // a size-1 dim never moves an offset
-            bool merge = dims.Count > 0;
-            for (int k = 0; k < strides.Length && merge; k++)
-                merge = per[k][^1] == strides[k][d] * shape[d];
+            bool merge = count > 0;
+            for (int k = 0; k < operands && merge; k++)
+                merge = per[k][count - 1] == strides[k][d] * shape[d];
             if (merge)
             {
-                dims[^1] *= shape[d];
-                for (int k = 0; k < strides.Length; k++) per[k][^1] = strides[k][d];
+                dims[count - 1] *= shape[d];
+                for (int k = 0; k < operands; k++) per[k][count - 1] = strides[k][d];
             }
             else
             {
-                dims.Add(shape[d]);
-                for (int k = 0; k < strides.Length; k++) per[k].Add(strides[k][d]);
+                dims[count] = shape[d];
+                for (int k = 0; k < operands; k++) per[k][count] = strides[k][d];
+                count++;
             }
         }
-        if (dims.Count == 0 && shape.Length > 0)
+        if (count == 0 && shape.Length > 0)
         {
-            dims.Add(1);
-            for (int k = 0; k < strides.Length; k++) per[k].Add(0);
+            dims[0] = 1;
+            for (int k = 0; k < operands; k++) per[k][0] = 0;
+            count = 1;
         }
-        return (dims.ToArray(), per.Select(p => p.ToArray()).ToArray());
+        if (count < dims.Length || shape.Length == 0)
+        {
+            Array.Resize(ref dims, count);
+            for (int k = 0; k < operands; k++) Array.Resize(ref per[k], count);
+        }
+        return (dims, per);
     }
 }
 

@@ -42,35 +42,46 @@ public static partial class F
         var flat = logits.Rank <= 2 ? logits.Reshape(-1, c) : logits.Movedim(1, -1).Reshape(-1, c);
         var labels = target.Reshape(-1);
 
-        var ignored = labels.Eq(ignoreIndex);
         var safeLabels = labels.ToLongArray();
+        bool anyIgnored = false;
         for (int i = 0; i < safeLabels.Length; i++)
         {
-            if (safeLabels[i] == ignoreIndex) safeLabels[i] = 0;
+            if (safeLabels[i] == ignoreIndex)
+            {
+                safeLabels[i] = 0;
+                anyIgnored = true;
+            }
             else if (safeLabels[i] < 0 || safeLabels[i] >= c)
+            {
                 throw new ArgumentException($"cross_entropy: target {safeLabels[i]} at position {i} is out of range for {c} classes");
+            }
         }
         var index = Tensor.FromArray(safeLabels, safeLabels.Length, 1);
-        var kept = ignored.LogicalNot().Float();
+        // Per-sample weights: the class weight of the target, 0 where the target is ignored.
+        Tensor? kept = anyIgnored ? labels.Ne(ignoreIndex).Float() : null;
+        Tensor? w = weight is null ? kept : kept is null ? weight.IndexSelect(0, index.Reshape(-1)) : weight.IndexSelect(0, index.Reshape(-1)) * kept;
 
         var logp = flat.LogSoftmax(1);
         var picked = -logp.Gather(1, index).Reshape(-1);
-        var w = weight is null ? kept : weight.IndexSelect(0, index.Reshape(-1)) * kept;
-        var nll = picked * w;
+        var nll = w is null ? picked : picked * w;
 
         Tensor? smooth = null;
         if (labelSmoothing > 0)
         {
             var perClass = weight is null ? logp : logp * weight;
-            smooth = -perClass.Sum(1) * kept;
+            smooth = -perClass.Sum(1);
+            if (kept is not null) smooth *= kept;
         }
 
         Tensor Combine(Tensor nllPart, Tensor? smoothPart) =>
             smoothPart is null ? nllPart : (1 - labelSmoothing) * nllPart + smoothPart * (labelSmoothing / c);
 
+        // The mean divides by the summed weights (the count of kept targets without class weights), as PyTorch.
+        Tensor Normalised(Tensor summed) => w is null ? summed / safeLabels.Length : summed / w.Sum();
+
         return reduction switch
         {
-            Reduction.Mean => Combine(nll.Sum() / w.Sum(), smooth is null ? null : smooth.Sum() / w.Sum()),
+            Reduction.Mean => Combine(Normalised(nll.Sum()), smooth is null ? null : Normalised(smooth.Sum())),
             Reduction.Sum => Combine(nll.Sum(), smooth?.Sum()),
             _ => Combine(nll, smooth).Reshape(target.shape.ToArray()),
         };

@@ -137,7 +137,7 @@ public sealed partial class Tensor
     {
         var x = this;
         var result = ElementwiseKernels.Unary<ReluOp>(x, "relu");
-        return Graph.Record("ReluBackward", result, (g, _) => [g * x.Gt(0f).Float()], x);
+        return Graph.Record("ReluBackward", result, (g, _) => [g * ElementwiseKernels.Unary<PositiveOp>(x.Detach(), "relu_backward")], x);
     }
 
     public Tensor Erf()
@@ -241,12 +241,12 @@ public sealed partial class Tensor
         return Where(mask, Scalar(value).Expand(x.shape), x);
     }
 
-    public Tensor Eq(Tensor other) => ElementwiseKernels.Compare(this, other, "eq", (a, b) => a == b);
-    public Tensor Ne(Tensor other) => ElementwiseKernels.Compare(this, other, "ne", (a, b) => a != b);
-    public Tensor Lt(Tensor other) => ElementwiseKernels.Compare(this, other, "lt", (a, b) => a < b);
-    public Tensor Le(Tensor other) => ElementwiseKernels.Compare(this, other, "le", (a, b) => a <= b);
-    public Tensor Gt(Tensor other) => ElementwiseKernels.Compare(this, other, "gt", (a, b) => a > b);
-    public Tensor Ge(Tensor other) => ElementwiseKernels.Compare(this, other, "ge", (a, b) => a >= b);
+    public Tensor Eq(Tensor other) => ElementwiseKernels.Compare<EqOp>(this, other, "eq");
+    public Tensor Ne(Tensor other) => ElementwiseKernels.Compare<NeOp>(this, other, "ne");
+    public Tensor Lt(Tensor other) => ElementwiseKernels.Compare<LtOp>(this, other, "lt");
+    public Tensor Le(Tensor other) => ElementwiseKernels.Compare<LeOp>(this, other, "le");
+    public Tensor Gt(Tensor other) => ElementwiseKernels.Compare<GtOp>(this, other, "gt");
+    public Tensor Ge(Tensor other) => ElementwiseKernels.Compare<GeOp>(this, other, "ge");
 
     public Tensor Eq(float value) => Eq(ScalarLike(value));
     public Tensor Ne(float value) => Ne(ScalarLike(value));
@@ -263,7 +263,7 @@ public sealed partial class Tensor
     };
 
     /// <summary>Elementwise logical and/or/not of bool tensors.</summary>
-    public Tensor LogicalAnd(Tensor other) => ElementwiseKernels.Compare(this, other, "logical_and", (a, b) => a != 0 && b != 0);
-    public Tensor LogicalOr(Tensor other) => ElementwiseKernels.Compare(this, other, "logical_or", (a, b) => a != 0 || b != 0);
+    public Tensor LogicalAnd(Tensor other) => ElementwiseKernels.Compare<AndOp>(this, other, "logical_and");
+    public Tensor LogicalOr(Tensor other) => ElementwiseKernels.Compare<OrOp>(this, other, "logical_or");
     public Tensor LogicalNot() => Eq(0f);
 }

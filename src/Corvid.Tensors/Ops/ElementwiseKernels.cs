@@ -25,10 +25,32 @@ internal static class ElementwiseKernels
     {
         a.RequireDType(DType.Float32, op);
         b.RequireDType(DType.Float32, op);
+        float[] x = a.F, y = b.F;
+        // The common cases first: same-shape contiguous operands, or one of them a single value.
+        if (a.IsContiguous && b.IsContiguous)
+        {
+            if (ShapeMath.SameShape(a.shape, b.shape))
+            {
+                var same = Tensor.Empty(a.shape);
+                TOp.Span(x.AsSpan(a.Offset, a.Numel), y.AsSpan(b.Offset, b.Numel), same.F);
+                return same;
+            }
+            if (b.Numel == 1 && b.Rank <= a.Rank)
+            {
+                var right = Tensor.Empty(a.shape);
+                TOp.SpanScalar(x.AsSpan(a.Offset, a.Numel), y[b.Offset], right.F);
+                return right;
+            }
+            if (a.Numel == 1 && a.Rank <= b.Rank)
+            {
+                var left = Tensor.Empty(b.shape);
+                TOp.ScalarSpan(x[a.Offset], y.AsSpan(b.Offset, b.Numel), left.F);
+                return left;
+            }
+        }
         var outShape = ShapeMath.Broadcast(a.shape, b.shape, op);
         var result = Tensor.Empty(outShape);
         var o = result.F;
-        float[] x = a.F, y = b.F;
         var walker = new RowWalker(outShape,
             [BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), result.strides],
             [a.Offset, b.Offset, 0]);
@@ -66,7 +88,7 @@ internal static class ElementwiseKernels
     }
 
     /// <summary>Applies a predicate pairwise with broadcasting (any dtype pair of the same kind), into a bool tensor.</summary>
-    public static Tensor Compare(Tensor a, Tensor b, string op, Func<double, double, bool> predicate)
+    public static Tensor Compare<TPredicate>(Tensor a, Tensor b, string op) where TPredicate : IComparison
     {
         if ((a.DType == DType.Bool) != (b.DType == DType.Bool))
             throw new ArgumentException($"{op}: cannot compare {a.DType.Name()} with {b.DType.Name()}");
@@ -78,7 +100,15 @@ internal static class ElementwiseKernels
         for (int r = 0; r < walker.Rows; r++)
         {
             int ao = walker.Offsets[0], bo = walker.Offsets[1], oo = walker.Offsets[2];
-            for (int i = 0; i < n; i++) o[oo + i] = predicate(ValueAt(a, ao + i * sa), ValueAt(b, bo + i * sb));
+            if (a.DType == DType.Float32 && b.DType == DType.Float32)
+            {
+                float[] x = a.F, y = b.F;
+                for (int i = 0; i < n; i++) o[oo + i] = TPredicate.Test(x[ao + i * sa], y[bo + i * sb]);
+            }
+            else
+            {
+                for (int i = 0; i < n; i++) o[oo + i] = TPredicate.Test(ValueAt(a, ao + i * sa), ValueAt(b, bo + i * sb));
+            }
             walker.Advance();
         }
         return result;
@@ -91,6 +121,21 @@ internal static class ElementwiseKernels
         _ => t.B[offset] ? 1 : 0,
     };
 }
+
+/// <summary>A comparison; doubles hold every int64 label and float exactly enough for equality tests of indices.</summary>
+internal interface IComparison
+{
+    static abstract bool Test(double a, double b);
+}
+
+internal struct EqOp : IComparison { public static bool Test(double a, double b) => a == b; }
+internal struct NeOp : IComparison { public static bool Test(double a, double b) => a != b; }
+internal struct LtOp : IComparison { public static bool Test(double a, double b) => a < b; }
+internal struct LeOp : IComparison { public static bool Test(double a, double b) => a <= b; }
+internal struct GtOp : IComparison { public static bool Test(double a, double b) => a > b; }
+internal struct GeOp : IComparison { public static bool Test(double a, double b) => a >= b; }
+internal struct AndOp : IComparison { public static bool Test(double a, double b) => a != 0 && b != 0; }
+internal struct OrOp : IComparison { public static bool Test(double a, double b) => a != 0 || b != 0; }
 
 internal struct AddOp : IBinaryOp
 {
@@ -215,7 +260,16 @@ internal struct SigmoidOp : IUnaryOp
 internal struct ReluOp : IUnaryOp
 {
     public static float Apply(float x) => x > 0f ? x : (float.IsNaN(x) ? x : 0f);
-    public static void Span(ReadOnlySpan<float> x, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = Apply(x[i]); }
+
+    // TensorPrimitives.Max propagates NaN, as relu must.
+    public static void Span(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Max(x, 0f, d);
+}
+
+/// <summary>1 where x &gt; 0, else 0: the derivative of relu (a constant, so its own gradient is zero).</summary>
+internal struct PositiveOp : IUnaryOp
+{
+    public static float Apply(float x) => x > 0f ? 1f : 0f;
+    public static void Span(ReadOnlySpan<float> x, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0f ? 1f : 0f; }
 }
 
 internal struct ErfOp : IUnaryOp

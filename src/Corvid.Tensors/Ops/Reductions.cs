@@ -8,27 +8,47 @@ public sealed partial class Tensor
 {
     /// <summary>
     /// Lays the tensor out so that the reduced dims are innermost and contiguous: each output element
-    /// then reduces one row of <c>rowLength</c> values. Returns the row-major rows.
+    /// then reduces one row of <c>rowLength</c> values. Returns the row-major rows (no copy when the
+    /// reduced dims already are the trailing dims of a contiguous tensor).
     /// </summary>
-    private float[] RowsOver(int[] dims, string op, out int[] reducedShape, out int[] keptShape, out int rowLength)
+    private ArraySegment<float> RowsOver(int[] dims, string op, out int[] reducedShape, out int[] keptShape, out int rowLength)
     {
         RequireDType(DType.Float32, op);
         var reduce = new bool[Rank];
         foreach (var dim in dims)
         {
             int d = ShapeMath.WrapDim(dim, Rank, op);
-            if (reduce[d] && Rank > 0) throw new ArgumentException($"{op}: dim {d} appears more than once in {ShapeMath.Format(dims)}");
-            if (Rank > 0) reduce[d] = true;
+            if (Rank == 0) continue;
+            if (reduce[d]) throw new ArgumentException($"{op}: dim {d} appears more than once in {ShapeMath.Format(dims)}");
+            reduce[d] = true;
         }
-        var kept = Enumerable.Range(0, Rank).Where(d => !reduce[d]).ToArray();
-        var reduced = Enumerable.Range(0, Rank).Where(d => reduce[d]).ToArray();
-        reducedShape = kept.Select(d => shape[d]).ToArray();
-        keptShape = Enumerable.Range(0, Rank).Select(d => reduce[d] ? 1 : shape[d]).ToArray();
-        rowLength = ShapeMath.Numel(reduced.Select(d => shape[d]).ToArray());
+        int reducedCount = 0;
+        foreach (var r in reduce) if (r) reducedCount++;
+        var order = new int[Rank];
+        reducedShape = new int[Rank - reducedCount];
+        keptShape = new int[Rank];
+        rowLength = 1;
+        bool trailing = true;
+        for (int d = 0, k = 0, j = Rank - reducedCount; d < Rank; d++)
+        {
+            keptShape[d] = reduce[d] ? 1 : shape[d];
+            if (reduce[d])
+            {
+                order[j++] = d;
+                rowLength *= shape[d];
+            }
+            else
+            {
+                if (d >= Rank - reducedCount) trailing = false;
+                reducedShape[k] = shape[d];
+                order[k++] = d;
+            }
+        }
+        if (trailing && IsContiguous) return new ArraySegment<float>(F, Offset, Numel);
         using (GradMode.NoGrad())
         {
-            var laidOut = Permute([.. kept, .. reduced]).Contiguous();
-            return laidOut.Offset == 0 && laidOut.F.Length == laidOut.Numel ? laidOut.F : laidOut.F.AsSpan(laidOut.Offset, laidOut.Numel).ToArray();
+            var laidOut = Permute(order).Contiguous();
+            return new ArraySegment<float>(laidOut.F, laidOut.Offset, laidOut.Numel);
         }
     }
 
@@ -199,7 +219,7 @@ public sealed partial class Tensor
         int d = ShapeMath.WrapDim(dim, Rank, "topk");
         var rows = RowsOver([d], "topk", out _, out var keptShape, out int n);
         if (k < 0 || k > n) throw new ArgumentOutOfRangeException(nameof(k), $"topk: k = {k} is out of range for dim {d} of size {n}");
-        int count = n == 0 ? ShapeMath.Numel(keptShape) : rows.Length / n;
+        int count = n == 0 ? ShapeMath.Numel(keptShape) : rows.Count / n;
         var idx = new long[count * k];
         var order = new int[n];
         for (int r = 0; r < count; r++)
