@@ -8,13 +8,14 @@ namespace Corvid.Tensors.Kernels;
 /// </summary>
 /// <remarks>
 /// Depthwise convolutions (one input channel per group) use direct kernels (<see cref="DepthwiseConv2d"/>).
-/// Otherwise each (image, group) is one matrix multiply over its im2col matrix: forward is
+/// Otherwise each (run of images, group) is one matrix multiply over its im2col matrix: forward is
 /// <c>W[OC/g, C/g·KH·KW] × col[C/g·KH·KW, OH·OW]</c> with the bias added as the product is stored; the
 /// input gradient is <c>Wᵀ × dY</c> folded back by col2im (which is also conv_transpose's forward); the
-/// weight gradient is <c>dY × colᵀ</c> summed over the batch. A 1x1 convolution with stride 1 and no
+/// weight gradient is <c>dY × colᵀ</c> summed over the batch. Small feature maps put several images side
+/// by side in one product (<see cref="ImagesPerProduct"/>). A 1x1 convolution with stride 1 and no
 /// padding needs no im2col: the image is the column matrix.
 /// <para>
-/// Threads: with enough images, forward and input gradient give each thread whole images; otherwise,
+/// Threads: with enough images, forward and input gradient give each thread whole runs of images; otherwise,
 /// and for the weight gradient (a sum over images), the matrix multiplies split the work. Either way
 /// results are bit-identical for any <see cref="Threads.Count"/>.
 /// </para>
@@ -83,24 +84,23 @@ public static unsafe class Conv2d
                 DepthwiseConv2d.BackwardWeight(g, dy, x, dw);
                 return;
             }
-            int hw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth;
-            int cg = g.InChannelsPerGroup, ocg = g.OutChannelsPerGroup, patch = g.PatchLength;
-            bool pointwise = IsPointwise(g);
-            float* col = pointwise ? null : PackingBuffers.Columns(patch * ohw);
-            // One image after another into the same sum, so the order of the sum never depends on threads.
-            for (int n = 0; n < g.Batch; n++)
+            int ohw = g.OutHeight * g.OutWidth, ocg = g.OutChannelsPerGroup, patch = g.PatchLength;
+            int perProduct = ImagesPerProduct(g);
+            // One run of images after another into the same sum, so its order never depends on threads.
+            for (int n0 = 0; n0 < g.Batch; n0 += perProduct)
             {
+                int images = Math.Min(perProduct, g.Batch - n0), cols = images * ohw;
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    float* image = x + ((long)n * g.InChannels + grp * cg) * hw;
-                    if (!pointwise) Im2Col.Pack(g, cg, new ReadOnlySpan<float>(image, cg * hw), new Span<float>(col, patch * ohw));
-                    // colᵀ: element (spatial s, patch row p) sits at col[p·ohw + s].
+                    float* columns = Columns(g, x, n0, images, grp);
+                    float* gradOut = GatherOutput(g, dy, n0, images, grp);
+                    // colᵀ: element (spatial s, patch row p) sits at col[p·cols + s].
                     var op = new GemmOperands
                     {
-                        M = ocg, N = patch, K = ohw,
-                        A = dy + ((long)n * g.OutChannels + grp * ocg) * ohw, ARow = ohw, ACol = 1,
-                        B = pointwise ? image : col, BRow = 1, BCol = ohw,
-                        C = dw + (long)grp * ocg * patch, Ldc = patch, Accumulate = n > 0,
+                        M = ocg, N = patch, K = cols,
+                        A = gradOut, ARow = images == 1 ? ohw : cols, ACol = 1,
+                        B = columns, BRow = 1, BCol = cols,
+                        C = dw + (long)grp * ocg * patch, Ldc = patch, Accumulate = n0 > 0,
                     };
                     Gemm.Run(op, GemmIsaSelection.Best);
                 }
@@ -121,76 +121,129 @@ public static unsafe class Conv2d
                 gradBias[o] += TensorPrimitives.Sum(gradOutput.Slice((n * g.OutChannels + o) * ohw, ohw));
     }
 
-    /// <summary>Whole images per thread when there are enough of them to share evenly; else one image at a time, each product split across threads.</summary>
+    /// <summary>Floats of im2col matrix one product may use: feature maps small enough share a product, up to this.</summary>
+    const long ColumnBudget = 1 << 21;
+
+    /// <summary>
+    /// How many images' im2col matrices sit side by side in one product. Small feature maps (ResNet's
+    /// 14x14 and 7x7) make a thin product per image; several together make it wide enough for the
+    /// micro-kernel and, for the weight gradient, make k long instead of summing many short products.
+    /// Depends on the geometry only, so the summation order never depends on threads.
+    /// </summary>
+    static int ImagesPerProduct(in Conv2dGeometry g)
+    {
+        if (IsPointwise(g)) return 1; // the image is its own column matrix: nothing to gain from copying
+        long perImage = (long)g.PatchLength * g.OutHeight * g.OutWidth;
+        return (int)Math.Clamp(ColumnBudget / Math.Max(perImage, 1), 1, g.Batch);
+    }
+
+    /// <summary>The im2col matrix of images <c>[n0, n0 + images)</c>, group grp, images side by side (the image itself for a pointwise convolution).</summary>
+    static float* Columns(in Conv2dGeometry g, float* input, int n0, int images, int grp)
+    {
+        int hw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth, cg = g.InChannelsPerGroup, patch = g.PatchLength;
+        float* first = input + ((long)n0 * g.InChannels + grp * cg) * hw;
+        if (IsPointwise(g)) return first;
+        int cols = images * ohw;
+        float* col = PackingBuffers.Columns(patch * cols);
+        for (int i = 0; i < images; i++)
+            Im2Col.Pack(g, cg, new ReadOnlySpan<float>(first + (long)i * g.InChannels * hw, cg * hw),
+                new Span<float>(col + i * ohw, (patch - 1) * cols + ohw), cols);
+        return col;
+    }
+
+    /// <summary>Output (gradient) rows of images <c>[n0, n0 + images)</c>, group grp, as one <c>[OC/g, images·OH·OW]</c> matrix.</summary>
+    static float* GatherOutput(in Conv2dGeometry g, float* output, int n0, int images, int grp)
+    {
+        int ohw = g.OutHeight * g.OutWidth, ocg = g.OutChannelsPerGroup;
+        float* first = output + ((long)n0 * g.OutChannels + grp * ocg) * ohw;
+        if (images == 1) return first;
+        int cols = images * ohw;
+        float* staged = PackingBuffers.Staging(ocg * cols);
+        for (int i = 0; i < images; i++)
+            for (int o = 0; o < ocg; o++)
+                new ReadOnlySpan<float>(first + ((long)i * g.OutChannels + o) * ohw, ohw).CopyTo(new Span<float>(staged + (long)o * cols + i * ohw, ohw));
+        return staged;
+    }
+
+    /// <summary>Runs of images per thread when there are enough to share evenly; else one run at a time, each product split across threads.</summary>
     static void RunOverImages(ref ImageWork work)
     {
-        int threads = WorkerPool.AvailableThreads, batch = work.G.Batch;
-        if (threads > 1 && (batch % threads == 0 || batch >= 4 * threads))
+        int threads = WorkerPool.AvailableThreads;
+        work.PerProduct = ImagesPerProduct(work.G);
+        int runs = (work.G.Batch + work.PerProduct - 1) / work.PerProduct;
+        if (threads > 1 && (runs % threads == 0 || runs >= 4 * threads))
             WorkerPool.Run(ref work, threads);
         else
             work.Execute(0, 1);
     }
 
-    /// <summary>Forward or input gradient for a run of images; <see cref="Input"/> is the input gradient when <see cref="Backward"/>.</summary>
+    /// <summary>Forward or input gradient for runs of images; <see cref="Input"/> is the input gradient when <see cref="Backward"/>.</summary>
     struct ImageWork : IParallelWork
     {
         public Conv2dGeometry G;
         public bool Backward;
         public float* Input, Weight, Bias, Output;
+        public int PerProduct;
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)G.Batch * part / parts), end = (int)((long)G.Batch * (part + 1) / parts);
-            for (int n = start; n < end; n++)
+            int runs = (G.Batch + PerProduct - 1) / PerProduct;
+            int start = (int)((long)runs * part / parts), end = (int)((long)runs * (part + 1) / parts);
+            for (int run = start; run < end; run++)
+            {
+                int n0 = run * PerProduct, images = Math.Min(PerProduct, G.Batch - n0);
                 for (int grp = 0; grp < G.Groups; grp++)
                 {
-                    if (Backward) InputGradient(n, grp);
-                    else OutputOf(n, grp);
+                    if (Backward) InputGradient(n0, images, grp);
+                    else OutputOf(n0, images, grp);
                 }
+            }
         }
 
-        readonly void OutputOf(int n, int grp)
+        readonly void OutputOf(int n0, int images, int grp)
         {
-            int hw = G.InHeight * G.InWidth, ohw = G.OutHeight * G.OutWidth;
-            int cg = G.InChannelsPerGroup, ocg = G.OutChannelsPerGroup, patch = G.PatchLength;
-            float* image = Input + ((long)n * G.InChannels + grp * cg) * hw;
-            float* columns = image;
-            if (!IsPointwise(G))
-            {
-                columns = PackingBuffers.Columns(patch * ohw);
-                Im2Col.Pack(G, cg, new ReadOnlySpan<float>(image, cg * hw), new Span<float>(columns, patch * ohw));
-            }
+            int ohw = G.OutHeight * G.OutWidth, ocg = G.OutChannelsPerGroup, patch = G.PatchLength, cols = images * ohw;
+            float* outFirst = Output + ((long)n0 * G.OutChannels + grp * ocg) * ohw;
+            // One image writes its output in place; several go through staging, one row per output channel.
+            float* result = images == 1 ? outFirst : PackingBuffers.Staging(ocg * cols);
             var op = new GemmOperands
             {
-                M = ocg, N = ohw, K = patch,
+                M = ocg, N = cols, K = patch,
                 A = Weight + (long)grp * ocg * patch, ARow = patch, ACol = 1,
-                B = columns, BRow = ohw, BCol = 1,
-                C = Output + ((long)n * G.OutChannels + grp * ocg) * ohw, Ldc = ohw, Accumulate = false,
+                B = Columns(G, Input, n0, images, grp), BRow = cols, BCol = 1,
+                C = result, Ldc = cols, Accumulate = false,
                 RowBias = Bias == null ? null : Bias + grp * ocg,
             };
             Gemm.Run(op, GemmIsaSelection.Best);
+            if (images == 1) return;
+            for (int i = 0; i < images; i++)
+                for (int o = 0; o < ocg; o++)
+                    new ReadOnlySpan<float>(result + (long)o * cols + i * ohw, ohw).CopyTo(new Span<float>(outFirst + ((long)i * G.OutChannels + o) * ohw, ohw));
         }
 
-        readonly void InputGradient(int n, int grp)
+        readonly void InputGradient(int n0, int images, int grp)
         {
             int hw = G.InHeight * G.InWidth, ohw = G.OutHeight * G.OutWidth;
-            int cg = G.InChannelsPerGroup, ocg = G.OutChannelsPerGroup, patch = G.PatchLength;
-            float* gradImage = Input + ((long)n * G.InChannels + grp * cg) * hw;
+            int cg = G.InChannelsPerGroup, ocg = G.OutChannelsPerGroup, patch = G.PatchLength, cols = images * ohw;
+            float* gradFirst = Input + ((long)n0 * G.InChannels + grp * cg) * hw;
             bool pointwise = IsPointwise(G);
-            float* columns = pointwise ? gradImage : PackingBuffers.Columns(patch * ohw);
+            float* columns = pointwise ? gradFirst : PackingBuffers.Columns(patch * cols);
             // Wᵀ: element (row p of the patch, output channel o) sits at w[o·patch + p].
             var op = new GemmOperands
             {
-                M = patch, N = ohw, K = ocg,
+                M = patch, N = cols, K = ocg,
                 A = Weight + (long)grp * ocg * patch, ARow = 1, ACol = patch,
-                B = Output + ((long)n * G.OutChannels + grp * ocg) * ohw, BRow = ohw, BCol = 1,
-                C = columns, Ldc = ohw, Accumulate = false,
+                B = GatherOutput(G, Output, n0, images, grp), BRow = cols, BCol = 1,
+                C = columns, Ldc = cols, Accumulate = false,
             };
             Gemm.Run(op, GemmIsaSelection.Best);
             if (pointwise) return;
-            var image = new Span<float>(gradImage, cg * hw);
-            image.Clear();
-            Im2Col.UnpackAdd(G, cg, new ReadOnlySpan<float>(columns, patch * ohw), image);
+            for (int i = 0; i < images; i++)
+            {
+                var image = new Span<float>(gradFirst + (long)i * G.InChannels * hw, cg * hw);
+                image.Clear();
+                Im2Col.UnpackAdd(G, cg, new ReadOnlySpan<float>(columns + i * ohw, (patch - 1) * cols + ohw), image, cols);
+            }
         }
     }
 

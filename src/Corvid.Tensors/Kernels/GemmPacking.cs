@@ -25,7 +25,20 @@ internal static unsafe class GemmPacking
                 for (int p = 0; p < kc; p++) Unsafe.CopyBlockUnaligned(dst + p * mr, src + (long)p * aCol, (uint)(mr * sizeof(float)));
                 continue;
             }
-            for (int r = 0; r < rows; r++)
+            int r = 0;
+            if (aCol == 1 && Transpose.Has4x4)
+            {
+                // Rows of A are contiguous along k: transpose 4 x 4 blocks in registers.
+                int p4 = kc & ~3;
+                for (; r + 4 <= rows; r += 4)
+                {
+                    float* block = src + (long)r * aRow;
+                    for (int p = 0; p < p4; p += 4) Transpose.Block4x4(block + p, aRow, dst + p * mr + r, mr);
+                    for (int i = 0; i < 4; i++)
+                        for (int p = p4; p < kc; p++) dst[p * mr + r + i] = block[(long)i * aRow + p];
+                }
+            }
+            for (; r < rows; r++)
             {
                 float* row = src + (long)r * aRow;
                 if (aCol == 1)
@@ -33,8 +46,8 @@ internal static unsafe class GemmPacking
                 else
                     for (int p = 0; p < kc; p++) dst[p * mr + r] = row[(long)p * aCol];
             }
-            for (int r = rows; r < mr; r++)
-                for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
+            for (int pad = rows; pad < mr; pad++)
+                for (int p = 0; p < kc; p++) dst[p * mr + pad] = 0f;
         }
     }
 
@@ -59,14 +72,21 @@ internal static unsafe class GemmPacking
         }
         else
         {
+            int p8 = bRow == 1 && nr % 8 == 0 && Transpose.Has8x8 ? kc & ~7 : 0;
             for (int s = 0; s < full; s++)
             {
                 float* to = dst + s * nr * kc;
+                // Columns of B are contiguous along k (a transposed view): transpose 8 x 8 blocks in registers.
+                for (int j = 0; j < nr && p8 > 0; j += 8)
+                {
+                    float* block = b + (long)(s * nr + j) * bCol;
+                    for (int p = 0; p < p8; p += 8) Transpose.Block8x8(block + p, bCol, to + p * nr + j, nr);
+                }
                 for (int j = 0; j < nr; j++)
                 {
                     float* column = b + (long)(s * nr + j) * bCol;
                     if (bRow == 1)
-                        for (int p = 0; p < kc; p++) to[p * nr + j] = column[p];
+                        for (int p = p8; p < kc; p++) to[p * nr + j] = column[p];
                     else
                         for (int p = 0; p < kc; p++) to[p * nr + j] = column[(long)p * bRow];
                 }

@@ -13,9 +13,12 @@ namespace Corvid.Tensors.Kernels;
 /// </remarks>
 internal static class Im2Col
 {
-    /// <summary>Fills <paramref name="col"/> (<c>[channels·KH·KW, OH·OW]</c>) from <paramref name="image"/> (<c>[channels, H, W]</c>).</summary>
+    /// <summary>
+    /// Fills <paramref name="col"/> (<c>[channels·KH·KW, OH·OW]</c>, rows <paramref name="ld"/> apart, so several
+    /// images can sit side by side) from <paramref name="image"/> (<c>[channels, H, W]</c>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Pack(in Conv2dGeometry g, int channels, ReadOnlySpan<float> image, Span<float> col)
+    public static void Pack(in Conv2dGeometry g, int channels, ReadOnlySpan<float> image, Span<float> col, int ld)
     {
         int h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, ohw = oh * ow;
         int row = 0;
@@ -26,7 +29,7 @@ internal static class Im2Col
             {
                 for (int kw = 0; kw < g.KernelWidth; kw++, row++)
                 {
-                    var dst = col.Slice(row * ohw, ohw);
+                    var dst = col.Slice(row * ld, ohw);
                     int wOffset = kw * g.DilationW - g.PadW;
                     var (owStart, owEnd) = ValidRange(wOffset, g.StrideW, w, ow);
                     for (int y = 0; y < oh; y++)
@@ -55,9 +58,9 @@ internal static class Im2Col
         }
     }
 
-    /// <summary>Adds every entry of <paramref name="col"/> back onto the image position it was read from.</summary>
+    /// <summary>Adds every entry of <paramref name="col"/> (rows <paramref name="ld"/> apart) back onto the image position it was read from.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void UnpackAdd(in Conv2dGeometry g, int channels, ReadOnlySpan<float> col, Span<float> image)
+    public static void UnpackAdd(in Conv2dGeometry g, int channels, ReadOnlySpan<float> col, Span<float> image, int ld)
     {
         int h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, ohw = oh * ow;
         int row = 0;
@@ -68,7 +71,7 @@ internal static class Im2Col
             {
                 for (int kw = 0; kw < g.KernelWidth; kw++, row++)
                 {
-                    var src = col.Slice(row * ohw, ohw);
+                    var src = col.Slice(row * ld, ohw);
                     int wOffset = kw * g.DilationW - g.PadW;
                     var (owStart, owEnd) = ValidRange(wOffset, g.StrideW, w, ow);
                     if (owStart >= owEnd) continue;

@@ -14,6 +14,7 @@ internal static unsafe class PackingBuffers
     [ThreadStatic] static float[]? packedB;
     [ThreadStatic] static float[]? scratch;
     [ThreadStatic] static float[]? columns;
+    [ThreadStatic] static float[]? staging;
 
     /// <summary>Room for a packed block of A.</summary>
     public static float* A(int floats) => Get(ref packedA, floats);
@@ -26,6 +27,9 @@ internal static unsafe class PackingBuffers
 
     /// <summary>Room for a convolution's im2col matrix (used around, never inside, a GEMM call).</summary>
     public static float* Columns(int floats) => Get(ref columns, floats);
+
+    /// <summary>Room for a convolution's rearranged output or output gradient (around a GEMM call, never inside).</summary>
+    public static float* Staging(int floats) => Get(ref staging, floats);
 
     static float* Get(ref float[]? buffer, int floats)
     {
