@@ -48,18 +48,25 @@ public sealed class MultiheadAttention : Module
         var k = F.Linear(key, w[1], bias?[1]).View(b, s, h, dk).Transpose(1, 2);   // [b, h, s, dk]
         var v = F.Linear(value, w[2], bias?[2]).View(b, s, h, dk).Transpose(1, 2); // [b, h, s, dk]
 
-        var scores = q.Matmul(k.MT) / MathF.Sqrt(dk); // [b, h, l, s]
-        if (isCausal) scores = scores.MaskedFill(CausalBlocked(l, s), float.NegativeInfinity);
-        if (attnMask is not null)
-            scores = attnMask.DType == DType.Bool ? scores.MaskedFill(attnMask, float.NegativeInfinity) : scores + attnMask;
-        if (keyPaddingMask is not null)
+        if (keyPaddingMask is not null && (keyPaddingMask.Rank != 2 || keyPaddingMask.Shape[0] != b || keyPaddingMask.Shape[1] != s))
+            throw new ArgumentException($"MultiheadAttention: key padding mask must be [{b}, {s}], got [{string.Join(", ", keyPaddingMask.Shape.ToArray())}]");
+
+        Tensor attended, weights = null!;
+        bool fused = attnMask is null && !needWeights && (Dropout == 0f || !Training);
+        if (fused)
         {
-            if (keyPaddingMask.Rank != 2 || keyPaddingMask.Shape[0] != b || keyPaddingMask.Shape[1] != s)
-                throw new ArgumentException($"MultiheadAttention: key padding mask must be [{b}, {s}], got [{string.Join(", ", keyPaddingMask.Shape.ToArray())}]");
-            scores = scores.MaskedFill(keyPaddingMask.View(b, 1, 1, s), float.NegativeInfinity);
+            attended = F.FusedMultiHeadAttention(q, k, v, keyPaddingMask, isCausal); // [b, h, l, dk], no [l, s] scores kept
         }
-        var weights = scores.Softmax(-1); // [b, h, l, s]
-        var attended = F.Dropout(weights, Dropout, Training).Matmul(v); // [b, h, l, dk]
+        else
+        {
+            var scores = q.Matmul(k.MT) / MathF.Sqrt(dk); // [b, h, l, s]
+            if (isCausal) scores = scores.MaskedFill(CausalBlocked(l, s), float.NegativeInfinity);
+            if (attnMask is not null)
+                scores = attnMask.DType == DType.Bool ? scores.MaskedFill(attnMask, float.NegativeInfinity) : scores + attnMask;
+            if (keyPaddingMask is not null) scores = scores.MaskedFill(keyPaddingMask.View(b, 1, 1, s), float.NegativeInfinity);
+            weights = scores.Softmax(-1);                                     // [b, h, l, s]
+            attended = F.Dropout(weights, Dropout, Training).Matmul(v);       // [b, h, l, dk]
+        }
         var output = _outProj.Forward(attended.Transpose(1, 2).Reshape(b, l, EmbedDim)); // [b, l, d]
         return (output, needWeights ? weights.Mean(1) : null);
     }

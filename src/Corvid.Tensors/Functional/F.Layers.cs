@@ -40,20 +40,33 @@ public static partial class F
 
     /// <summary>
     /// softmax(q·kᵀ/√d + mask)·v over the last two dims. A bool mask is true where attention is
-    /// allowed (as PyTorch); a float mask is added to the scores.
+    /// allowed (as PyTorch); a float mask is added to the scores. Without an explicit mask or dropout
+    /// the fused kernel runs, which never materialises the [L, S] scores.
     /// </summary>
     public static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null,
         bool isCausal = false, float dropoutP = 0f, float? scale = null, Generator? generator = null)
     {
-        int d = query.shape[^1];
-        if (key.shape[^1] != d)
-            throw new ArgumentException($"scaled_dot_product_attention: query dim {d} differs from key dim {key.shape[^1]} (shapes {ShapeMath.Format(query.shape)} and {ShapeMath.Format(key.shape)})");
-        if (key.shape[^2] != value.shape[^2])
-            throw new ArgumentException($"scaled_dot_product_attention: key has {key.shape[^2]} positions, value has {value.shape[^2]}");
-        var scores = query.Matmul(key.MT) * (scale ?? 1f / MathF.Sqrt(d));
+        int d = query.Shape[^1];
+        if (key.Shape[^1] != d)
+            throw new ArgumentException($"scaled_dot_product_attention: query dim {d} differs from key dim {key.Shape[^1]} (shapes {ShapeMath.Format(query.shape)} and {ShapeMath.Format(key.shape)})");
+        if (key.Shape[^2] != value.Shape[^2])
+            throw new ArgumentException($"scaled_dot_product_attention: key has {key.Shape[^2]} positions, value has {value.Shape[^2]}");
+        float factor = scale ?? 1f / MathF.Sqrt(d);
+        if (attnMask is null && dropoutP == 0f && query.Rank >= 2 && query.Rank == key.Rank && key.Rank == value.Rank
+            && query.shape.AsSpan(0, query.Rank - 2).SequenceEqual(key.shape.AsSpan(0, key.Rank - 2))
+            && key.shape.AsSpan(0, key.Rank - 2).SequenceEqual(value.shape.AsSpan(0, value.Rank - 2)))
+        {
+            // Fold every leading dim into the head dim of the fused kernel's [B, H, L, D] layout.
+            var q4 = query.Reshape(1, -1, query.Shape[^2], d);
+            var k4 = key.Reshape(1, -1, key.Shape[^2], d);
+            var v4 = value.Reshape(1, -1, value.Shape[^2], value.Shape[^1]);
+            var fused = FusedAttention.Apply(q4, k4, v4, isCausal, keyPadding: null, factor);
+            return fused.Reshape([.. query.shape[..^1], value.Shape[^1]]);
+        }
+        var scores = query.Matmul(key.MT) * factor;
         if (isCausal)
         {
-            int l = query.shape[^2], s = key.shape[^2];
+            int l = query.Shape[^2], s = key.Shape[^2];
             var allowed = new bool[l * s];
             for (int i = 0; i < l; i++)
                 for (int j = 0; j <= Math.Min(i, s - 1); j++) allowed[i * s + j] = true;
@@ -69,6 +82,13 @@ public static partial class F
         if (dropoutP > 0f) weights = Dropout(weights, dropoutP, training: true, generator);
         return weights.Matmul(value);
     }
+
+    /// <summary>
+    /// Multi-head attention core for q [B, H, L, D], k [B, H, S, D], v [B, H, S, Dv] with an optional
+    /// key padding mask [B, S] (true = ignore), through the fused kernel.
+    /// </summary>
+    public static Tensor FusedMultiHeadAttention(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask = null, bool isCausal = false, float? scale = null) =>
+        FusedAttention.Apply(query, key, value, isCausal, keyPaddingMask, scale ?? 1f / MathF.Sqrt(query.Shape[^1]));
 
     /// <summary>One-hot encoding of int64 class indices as float32 [.., numClasses].</summary>
     public static Tensor OneHot(Tensor ids, int numClasses)

@@ -169,7 +169,8 @@ public static class SafeTensors
             offset += blob.Length;
             blobs.Add(blob);
         }
-        var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
+        // Escape only what JSON requires, as Python's json module does for ASCII names ("+", "<", "&" stay as they are).
+        var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
         int padded = (headerBytes.Length + 7) / 8 * 8;
         var result = new byte[8 + padded + offset];

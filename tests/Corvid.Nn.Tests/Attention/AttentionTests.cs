@@ -84,6 +84,13 @@ public class AttentionTests
         Numerics.AssertClose(t[$"{name}.out"], output, 1e-5, 1e-5, "output");
         Numerics.AssertClose(t[$"{name}.weights"], weights!, 1e-5, 1e-6, "weights");
 
+        // Without weights requested the fused kernel runs; it must give the same output and gradients.
+        var (fusedOutput, _) = mha.Forward(query, kv, kv,
+            keyPaddingMask: t.TryGetValue($"{name}.padding", out var pad2) ? pad2 : null,
+            isCausal: m.GetProperty("causal").GetBoolean());
+        Numerics.AssertClose(t[$"{name}.out"], fusedOutput, 1e-5, 1e-5, "fused output");
+        output = fusedOutput;
+
         var inProj = mha.NamedParameters().Single(p => p.Name == "in_proj_weight").Parameter;
         var inputs = new List<Tensor> { query, inProj };
         if (!ReferenceEquals(kv, query)) inputs.Add(kv);
