@@ -23,7 +23,22 @@ internal sealed class GraphRun<TState>(CompiledGraph<TState> graph, RunConfig co
         ?? (graph.Checkpointer is null ? Guid.NewGuid().ToString("n")
             : throw new ArgumentException($"graph '{graph.Name}' has a checkpointer, so RunConfig.ThreadId must name the thread"));
 
-    public async IAsyncEnumerable<GraphEvent> RunAsync(TState? input, Resume? resume, [EnumeratorCancellation] CancellationToken cancellation)
+    public async IAsyncEnumerable<GraphEvent> RunAsync(TState? input, Resume? resume, [EnumeratorCancellation] CancellationToken outer)
+    {
+        // A consumer that stops reading (break, dispose) cancels the nodes still running.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        var cancellation = stop.Token;
+        try
+        {
+            await foreach (var e in RunStepsAsync(input, resume, cancellation)) yield return e;
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+    }
+
+    private async IAsyncEnumerable<GraphEvent> RunStepsAsync(TState? input, Resume? resume, [EnumeratorCancellation] CancellationToken cancellation)
     {
         using var span = AgentTelemetry.Source.StartActivity($"graph {graph.Name}");
         span?.SetTag(AgentTelemetry.GraphName, graph.Name);

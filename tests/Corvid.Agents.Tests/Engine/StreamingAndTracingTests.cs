@@ -115,3 +115,29 @@ public class StreamingAndTracingTests : IDisposable
         Assert.Contains(path, error.Message);
     }
 }
+
+public class StreamStopTests
+{
+    [Fact]
+    public async Task A_consumer_that_stops_reading_cancels_the_nodes_still_running()
+    {
+        var cancelled = new TaskCompletionSource();
+        var graph = Flow.Graph()
+            .AddNode("slow", async (_, ctx) =>
+            {
+                ctx.Emit("started");
+                try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
+                catch (OperationCanceledException) { cancelled.SetResult(); throw; }
+                return Flow.Visit("never");
+            })
+            .AddEdge(Graph.Start, "slow")
+            .Compile();
+
+        await foreach (var e in graph.StreamAsync(new Flow()))
+        {
+            if (e is CustomEvent) break;
+        }
+
+        await cancelled.Task.WaitAsync(TimeSpan.FromMinutes(1));
+    }
+}
