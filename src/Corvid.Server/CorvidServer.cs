@@ -123,6 +123,7 @@ public sealed class CorvidServer : IAsyncDisposable
     {
         await _app.DisposeAsync();
         State.Registry.Dispose();
+        State.Store.DeleteExtractedArchives();
     }
 
     private static string FormatHost(string host) =>

@@ -63,8 +63,12 @@ public sealed class LiveServer : IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         Client.Dispose();
         await Server.StopAsync();
         await Server.DisposeAsync();

@@ -60,10 +60,16 @@ public class ManagementApiTests
         Assert.Equal(HttpStatusCode.OK, setDefault.StatusCode);
         Assert.Equal("2.0", (await live.DescribeAsync("m-colours"))["modelVersion"]!.GetValue<string>());
 
+        var extracted = Path.GetDirectoryName(live.Server.State.Registry.Find("m-colours", "2.0")!.Package.Directory)!;
+        Assert.True(Directory.Exists(extracted));
+
         var delete = await live.Client.DeleteAsync("/models/m-colours/2.0");
         Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await live.PostBytesAsync("/predictions/m-colours/2.0", TestImages.Pattern())).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await live.PostBytesAsync("/predictions/m-colours", TestImages.Pattern())).StatusCode);
+
+        await live.DisposeAsync();
+        Assert.False(Directory.Exists(extracted)); // unpacked archives are removed at shutdown
     }
 
     [Fact]

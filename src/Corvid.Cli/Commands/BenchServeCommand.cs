@@ -30,7 +30,7 @@ internal static class BenchServeCommand
             + "(centralized), with dynamic batching (batch 8 / 100 ms and tuned settings) and with 2 and 4 workers; plus the "
             + "ceiling: the same model batched in-process with no HTTP. Reports images/s, p50/p95/p99 latency, peak CPU and "
             + "memory of each process tree and the speed-up over the best decentralized row, in docs/serving-experiment.md "
-            + "with a chart. The full run takes about 10 minutes on 2 cores. Example: corvid bench serve --quick")
+            + "with a chart. The full run takes about 15 minutes on 2 cores. Example: corvid bench serve --quick")
         {
             images, decentralizedImages, concurrency, jobs, image, output, quick,
         };

@@ -12,7 +12,7 @@ public sealed class ModelStore
     public ModelStore(string? directory, string? extractRoot = null)
     {
         Directory = directory is null ? null : Path.GetFullPath(directory);
-        _extractRoot = extractRoot ?? Path.Combine(Path.GetTempPath(), "corvid-serve", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _extractRoot = extractRoot ?? Path.Combine(Path.GetTempPath(), "corvid-serve", $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
     }
 
     /// <summary>The model store folder, or null when registration is turned off.</summary>
@@ -63,6 +63,9 @@ public sealed class ModelStore
         }
         throw new ModelLoadException($"url '{url}': no folder or archive of that name in the model store folder '{Directory}'");
     }
+
+    /// <summary>Deletes the folders archives were unpacked into; called when the server shuts down.</summary>
+    public void DeleteExtractedArchives() => TryDelete(_extractRoot);
 
     private static bool IsArchive(string path) =>
         path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".mar", StringComparison.OrdinalIgnoreCase);
