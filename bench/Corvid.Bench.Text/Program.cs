@@ -50,15 +50,14 @@ foreach (var file in new[] { "english.txt", "mixed.txt" })
     Console.WriteLine();
     Console.WriteLine("| tokenizer | 1 thread MB/s | all cores MB/s | documents whose ids differ from Corvid's (= tiktoken's) |");
     Console.WriteLine("|---|---:|---:|---:|");
-    var results = new List<(string Name, double Single, double All)>();
-    foreach (var peer in peers)
-    {
-        int differ = docs.Where((d, i) => !peer.Encode(d).SequenceEqual(reference[i])).Count();
-        double single = bytes / 1e6 / Median(runs, () => { foreach (var d in docs) peer.Encode(d); });
-        double all = bytes / 1e6 / Median(runs, () => Parallel.ForEach(docs, new ParallelOptions { MaxDegreeOfParallelism = cores }, d => peer.Encode(d)));
-        results.Add((peer.Name, single, all));
-        Console.WriteLine($"| {peer.Name} | {single:F1} | {all:F1} | {differ} |");
-    }
+    var differ = peers.Select(peer => docs.Where((d, i) => !peer.Encode(d).SequenceEqual(reference[i])).Count()).ToArray();
+    // Runs are interleaved (peer 1, peer 2, peer 3, peer 1, ...) so a busy machine slows every peer alike.
+    var single = Interleaved(runs, peers.Select(peer => (Action)(() => { foreach (var d in docs) peer.Encode(d); })).ToArray());
+    var all = Interleaved(runs, peers.Select(peer => (Action)(() =>
+        Parallel.ForEach(docs, new ParallelOptions { MaxDegreeOfParallelism = cores }, d => peer.Encode(d)))).ToArray());
+    var results = peers.Select((peer, k) => (peer.Name, Single: bytes / 1e6 / single[k], All: bytes / 1e6 / all[k])).ToList();
+    for (int k = 0; k < peers.Count; k++)
+        Console.WriteLine($"| {peers[k].Name} | {results[k].Single:F1} | {results[k].All:F1} | {differ[k]} |");
     if (node)
     {
         var js = RunNode("bench-tiktoken.mjs", Path.Combine(corpusDir, file), encoding, runs.ToString(CultureInfo.InvariantCulture));
@@ -115,18 +114,20 @@ if (train)
 }
 return 0;
 
-static double Median(int runs, Action action)
+static double[] Interleaved(int runs, Action[] actions)
 {
-    action(); // warm-up (and JIT)
-    var times = new List<double>();
+    foreach (var action in actions) action(); // warm-up (and JIT)
+    var times = actions.Select(_ => new List<double>()).ToArray();
     for (int r = 0; r < runs; r++)
     {
-        var watch = Stopwatch.StartNew();
-        action();
-        times.Add(watch.Elapsed.TotalSeconds);
+        for (int k = 0; k < actions.Length; k++)
+        {
+            var watch = Stopwatch.StartNew();
+            actions[k]();
+            times[k].Add(watch.Elapsed.TotalSeconds);
+        }
     }
-    times.Sort();
-    return times[times.Count / 2];
+    return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
 }
 
 static string[] Documents(string path) => File.ReadAllText(path).Split("\n\u241E\n");

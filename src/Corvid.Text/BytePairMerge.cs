@@ -8,12 +8,12 @@ namespace Corvid.Text;
 /// merge the adjacent pair whose concatenation has the lowest rank, the leftmost on ties, until no
 /// adjacent pair is a token. This is tiktoken's rule. Every part is always a token, so "is the
 /// concatenation a token" is asked by token ids (<see cref="PairTable"/>). Short pieces use a scan over
-/// a small array (cache-friendly); long ones a heap of candidate pairs with lazy invalidation, so a
-/// piece of a million bytes costs O(n log n), not O(n²).
+/// a small array (cache-friendly) and a per-thread cache of results; long ones sweep buckets of candidate
+/// positions by rank, so a piece of a million bytes costs O(n), not O(n²).
 /// </summary>
 internal static class BytePairMerge
 {
-    /// <summary>Pieces longer than this go to the heap.</summary>
+    /// <summary>Pieces longer than this go to the bucket sweep.</summary>
     public const int SmallLimit = 64;
 
     private const int None = int.MaxValue;
@@ -93,16 +93,23 @@ internal static class BytePairMerge
         return parts;
     }
 
+    /// <summary>
+    /// Long pieces. Parts form a linked list over their first byte's offset; pairRank[k] is the rank of merging
+    /// the part at k with the next one. Candidate positions wait in one bucket per rank, and the lowest rank's
+    /// bucket is swept left to right. A merge in the sweep of rank r never makes another pair of rank r (the
+    /// joined bytes are longer than that token), but it can make one of a lower rank; such pairs, and any of
+    /// rank ≤ r they lead to, go to a small heap that is merged with the sweep by (rank, position). That is
+    /// tiktoken's order exactly (lowest rank, then leftmost), at O(1) amortised per merge for most merges.
+    /// </summary>
     private static void EncodeLarge<TSink>(RankTable ranks, ref byte piece, int n, ref TSink sink) where TSink : struct, ITokenSink
     {
-        // Parts form a linked list over their first byte's offset; pairRank[k] is the rank of merging the part
-        // that starts at k with the next one. The heap holds (rank, start) candidates; stale ones are skipped.
         var pairs = ranks.Pairs;
         int[] next = ArrayPool<int>.Shared.Rent(n);
         int[] prev = ArrayPool<int>.Shared.Rent(n);
         int[] token = ArrayPool<int>.Shared.Rent(n);
         int[] pairRank = ArrayPool<int>.Shared.Rent(n);
-        var heap = new MinHeap(n);
+        var buckets = new RankBuckets();
+        var urgent = new MinHeap(16);
         try
         {
             for (int k = 0; k < n; k++)
@@ -114,33 +121,64 @@ internal static class BytePairMerge
             for (int k = 0; k < n; k++)
             {
                 pairRank[k] = k + 1 < n ? pairs.TwoBytes(Unsafe.Add(ref piece, k), Unsafe.Add(ref piece, k + 1)) : None;
-                if (pairRank[k] != None) heap.Push(pairRank[k], k);
+                if (pairRank[k] != None) buckets.Add(pairRank[k], k);
             }
 
-            while (heap.TryPop(out int rank, out int at))
+            while (buckets.TryTakeLowest(out int sweeping, out var positions))
             {
-                if (pairRank[at] != rank) continue; // stale: the part changed, or was merged into its left neighbour
-                int right = next[at];
-                token[at] = rank;
-                int after = next[right];
-                next[at] = after;
-                if (after < n) prev[after] = at;
-                pairRank[right] = None;
-
-                pairRank[at] = after < n ? pairs.Merge(rank, token[after]) : None;
-                if (pairRank[at] != None) heap.Push(pairRank[at], at);
-                int left = prev[at];
-                if (left >= 0)
+                int i = 0;
+                while (true)
                 {
-                    pairRank[left] = pairs.Merge(token[left], rank);
-                    if (pairRank[left] != None) heap.Push(pairRank[left], left);
+                    while (i < positions.Count && pairRank[positions[i]] != sweeping) i++; // stale: merged away or changed
+                    int at, rank;
+                    if (urgent.TryPeek(out rank, out at) && (i == positions.Count || rank < sweeping || at < positions[i]))
+                    {
+                        urgent.TryPop(out _, out _);
+                        if (pairRank[at] != rank) continue;
+                    }
+                    else if (i < positions.Count)
+                    {
+                        at = positions[i++];
+                        rank = sweeping;
+                    }
+                    else
+                    {
+                        break;
+                    }
+
+                    // Merge the part at `at` with the next one, then file the two pairs that changed.
+                    int right = next[at];
+                    token[at] = rank;
+                    int after = next[right];
+                    next[at] = after;
+                    if (after < n) prev[after] = at;
+                    pairRank[right] = None;
+                    int rightRank = after < n ? pairs.Merge(rank, token[after]) : None;
+                    pairRank[at] = rightRank;
+                    if (rightRank != None)
+                    {
+                        if (rightRank <= sweeping) urgent.Push(rightRank, at);
+                        else buckets.Add(rightRank, at);
+                    }
+                    int left = prev[at];
+                    if (left >= 0)
+                    {
+                        int leftRank = pairs.Merge(token[left], rank);
+                        pairRank[left] = leftRank;
+                        if (leftRank != None)
+                        {
+                            if (leftRank <= sweeping) urgent.Push(leftRank, left);
+                            else buckets.Add(leftRank, left);
+                        }
+                    }
                 }
+                buckets.Recycle(positions);
             }
             for (int k = 0; k < n; k = next[k]) sink.Add(token[k]);
         }
         finally
         {
-            heap.Dispose();
+            urgent.Dispose();
             ArrayPool<int>.Shared.Return(next);
             ArrayPool<int>.Shared.Return(prev);
             ArrayPool<int>.Shared.Return(token);
@@ -148,13 +186,67 @@ internal static class BytePairMerge
         }
     }
 
-    /// <summary>A binary min-heap of (rank, start) packed in a long: lowest rank first, then leftmost.</summary>
+    /// <summary>Positions waiting to merge, one list per rank, and the ranks in order (a heap over distinct ranks only).</summary>
+    private sealed class RankBuckets
+    {
+        private readonly Dictionary<int, List<int>> _byRank = [];
+        private readonly PriorityQueue<int, int> _ranks = new();
+        private readonly Stack<List<int>> _spare = new();
+        private int _lastRank = -1;
+        private List<int>? _last;
+
+        public void Add(int rank, int position)
+        {
+            if (rank != _lastRank || _last is null)
+            {
+                if (!_byRank.TryGetValue(rank, out _last))
+                {
+                    _last = _spare.Count > 0 ? _spare.Pop() : [];
+                    _byRank[rank] = _last;
+                    _ranks.Enqueue(rank, rank);
+                }
+                _lastRank = rank;
+            }
+            _last.Add(position);
+        }
+
+        /// <summary>The lowest rank that has positions, and its positions in increasing order.</summary>
+        public bool TryTakeLowest(out int rank, out List<int> positions)
+        {
+            while (_ranks.TryDequeue(out rank, out _))
+            {
+                if (!_byRank.Remove(rank, out positions!)) continue;
+                if (rank == _lastRank) _last = null;
+                if (!IsSorted(positions)) positions.Sort();
+                return true;
+            }
+            positions = null!;
+            return false;
+        }
+
+        public void Recycle(List<int> positions)
+        {
+            positions.Clear();
+            _spare.Push(positions);
+        }
+
+        private static bool IsSorted(List<int> positions)
+        {
+            for (int i = 1; i < positions.Count; i++)
+            {
+                if (positions[i] < positions[i - 1]) return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>A binary min-heap of (rank, position) packed in a long: lowest rank first, then leftmost.</summary>
     private struct MinHeap(int capacity) : IDisposable
     {
         private long[] _items = ArrayPool<long>.Shared.Rent(Math.Max(16, capacity));
         private int _count;
 
-        public void Push(int rank, int start)
+        public void Push(int rank, int position)
         {
             if (_count == _items.Length)
             {
@@ -163,7 +255,7 @@ internal static class BytePairMerge
                 ArrayPool<long>.Shared.Return(_items);
                 _items = bigger;
             }
-            long item = ((long)rank << 32) | (uint)start;
+            long item = ((long)rank << 32) | (uint)position;
             int i = _count++;
             while (i > 0)
             {
@@ -175,14 +267,17 @@ internal static class BytePairMerge
             _items[i] = item;
         }
 
-        public bool TryPop(out int rank, out int start)
+        public readonly bool TryPeek(out int rank, out int position)
         {
-            if (_count == 0)
-            {
-                rank = start = 0;
-                return false;
-            }
-            long top = _items[0];
+            long top = _count > 0 ? _items[0] : -1;
+            rank = (int)(top >> 32);
+            position = (int)top;
+            return _count > 0;
+        }
+
+        public bool TryPop(out int rank, out int position)
+        {
+            if (!TryPeek(out rank, out position)) return false;
             long last = _items[--_count];
             int i = 0;
             while (true)
@@ -195,8 +290,6 @@ internal static class BytePairMerge
                 i = child;
             }
             _items[i] = last;
-            rank = (int)(top >> 32);
-            start = (int)top;
             return true;
         }
 

@@ -12,8 +12,11 @@ namespace Corvid.Text;
 /// </summary>
 internal sealed class RankTable
 {
-    /// <summary>Bytes readable past the end of any slice passed to <see cref="Rank"/>.</summary>
-    public const int Padding = 8;
+    /// <summary>
+    /// Bytes readable past the end of any text the encoder scans: lookups read 8 bytes at a time, the merge
+    /// cache and the letter scanner 16.
+    /// </summary>
+    public const int Padding = 16;
 
     private struct Entry
     {

@@ -65,7 +65,8 @@ function csharpSources() {
     }
   };
   for (const d of ["src", "tests", "bench"]) { try { walk(join(root, d)); } catch { } }
-  return files;
+  // Files holding special-token text are left out: the peers would refuse or special-case it.
+  return files.filter(f => !f.includes("<|"));
 }
 const scriptTexts = cases.filter(([, t]) => t && !t.includes("<|")).map(([, t]) => t); // no special-token text: peers would refuse it
 function scriptsDocument() {

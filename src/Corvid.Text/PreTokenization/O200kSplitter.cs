@@ -20,15 +20,21 @@ internal readonly struct O200kSplitter : ISplitter
     public static int PieceEnd(ref byte s, int i, int n)
     {
         uint b = Unsafe.Add(ref s, i);
-        // Fast path: lower-case ASCII words (optionally after one space) that end in ASCII non-letter.
+        // Fast path: an ASCII word, optionally after one space, of one optional capital then lower-case
+        // letters, ending before an ASCII non-letter other than an apostrophe. The first alternative matches
+        // exactly that: the space as prefix, the capital as [\p{Lu}...]*, the rest as [\p{Ll}...]+.
         int k = i + (b == ' ' ? 1 : 0);
-        if (k < n && Unsafe.Add(ref s, k) - (uint)'a' < 26u)
+        if (k < n)
         {
-            int e = k + 1;
-            while (e < n && Unsafe.Add(ref s, e) - (uint)'a' < 26u) e++;
-            if (e == n) return e;
-            uint c = Unsafe.Add(ref s, e);
-            if (c < 0x80 && c - 'A' >= 26u && c != '\'') return e;
+            uint first = Unsafe.Add(ref s, k);
+            if (first - 'A' < 26u) k++;
+            if (k < n && Unsafe.Add(ref s, k) - (uint)'a' < 26u)
+            {
+                int e = Scan.AsciiLowerRunEnd(ref s, k + 1, n);
+                if (e == n) return e;
+                uint c = Unsafe.Add(ref s, e);
+                if (c < 0x80 && c - 'A' >= 26u && c != '\'') return e;
+            }
         }
         return Slow(ref s, i, n, b);
     }

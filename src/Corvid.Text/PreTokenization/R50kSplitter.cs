@@ -14,6 +14,11 @@ internal readonly struct R50kSplitter : ISplitter
     {
         uint b = Unsafe.Add(ref s, i);
         if (b - 'a' < 26u || b - 'A' < 26u) return Scan.LetterRunEnd(ref s, i + 1, n);
+        if (b == ' ' && i + 1 < n)
+        {
+            uint c = Unsafe.Add(ref s, i + 1);
+            if (c - 'a' < 26u || c - 'A' < 26u) return Scan.LetterRunEnd(ref s, i + 2, n);
+        }
         return Slow(ref s, i, n, b);
     }
 

@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Corvid.Text.PreTokenization;
 
@@ -17,9 +19,53 @@ internal static class Scan
         return i;
     }
 
-    /// <summary>End of a run of letters, with an ASCII fast path.</summary>
+    /// <summary>
+    /// End of a run of letters. ASCII letters are skipped 16 bytes at a time (the text is padded so the last
+    /// load stays inside the buffer); a non-ASCII byte falls back to decoding code points.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int LetterRunEnd(ref byte s, int i, int n)
+    {
+        while (i < n)
+        {
+            uint notLetters = ~AsciiLetterMask(Vector128.LoadUnsafe(ref s, (nuint)i)) & 0xFFFF;
+            if (notLetters == 0)
+            {
+                i += 16;
+                continue;
+            }
+            i += BitOperations.TrailingZeroCount(notLetters);
+            if (i >= n) return n;
+            if (Unsafe.Add(ref s, i) < 0x80) return i;
+            return LetterRunEndSlow(ref s, i, n);
+        }
+        return n;
+    }
+
+    /// <summary>Bit k set when byte k is an ASCII letter.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint AsciiLetterMask(Vector128<byte> bytes) =>
+        Vector128.LessThan((bytes | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)26)).ExtractMostSignificantBits();
+
+    /// <summary>Bit k set when byte k is a lower-case ASCII letter.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint AsciiLowerMask(Vector128<byte> bytes) =>
+        Vector128.LessThan(bytes - Vector128.Create((byte)'a'), Vector128.Create((byte)26)).ExtractMostSignificantBits();
+
+    /// <summary>End of a run of lower-case ASCII letters from <paramref name="i"/> (may pass <paramref name="n"/>; callers clamp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int AsciiLowerRunEnd(ref byte s, int i, int n)
+    {
+        while (i < n)
+        {
+            uint notLower = ~AsciiLowerMask(Vector128.LoadUnsafe(ref s, (nuint)i)) & 0xFFFF;
+            if (notLower != 0) return Math.Min(n, i + BitOperations.TrailingZeroCount(notLower));
+            i += 16;
+        }
+        return n;
+    }
+
+    private static int LetterRunEndSlow(ref byte s, int i, int n)
     {
         while (i < n)
         {
