@@ -11,7 +11,7 @@ internal static class TraceCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "A trace written by corvid debate --trace (OpenTelemetry JSON)." };
-        var width = new Option<int>("--width") { Description = "Columns for the timeline bars.", DefaultValueFactory = _ => 40 };
+        var width = new Option<int?>("--width") { Description = "Columns for the timeline bars (default: what the terminal leaves free)." };
         var show = new Command("show",
             "Draw the spans of a trace file as a waterfall: one row per graph run, node attempt and LLM call, indented under its parent, "
             + "with a bar where it ran on the timeline, its duration and its token usage.")
@@ -31,7 +31,9 @@ internal static class TraceCommand
                 Console.Error.WriteLine($"corvid trace show: {error.Message}");
                 return 1;
             }
-            Render(AnsiConsole.Console, spans, Math.Clamp(parse.GetValue(width), 10, 200));
+            var console = AnsiConsole.Console;
+            var names = spans.Count == 0 ? 10 : spans.Max(s => s.Name.Length) + 8;
+            Render(console, spans, Math.Clamp(parse.GetValue(width) ?? console.Profile.Width - names - 30, 10, 200));
             return 0;
         });
         return new Command("trace", "Look at OpenTelemetry traces saved by Corvid (corvid debate --trace).") { show };
@@ -51,7 +53,7 @@ internal static class TraceCommand
         var total = Math.Max((spans.Max(s => s.End) - start).TotalMilliseconds, 0.001);
 
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("span").AddColumn("timeline").AddColumn(new TableColumn("ms").RightAligned()).AddColumn(new TableColumn("tokens (in/out)").RightAligned());
+            .AddColumn(new TableColumn("span").NoWrap()).AddColumn(new TableColumn("timeline").NoWrap()).AddColumn(new TableColumn("ms").RightAligned()).AddColumn(new TableColumn("tokens (in/out)").RightAligned());
         void Add(SpanRecord span, int depth)
         {
             var offset = (int)Math.Round((span.Start - start).TotalMilliseconds / total * width);
