@@ -77,29 +77,49 @@ internal static unsafe class DepthwiseConv2d
         }
     }
 
-    /// <summary>Scratch layout for one plane: a zero-padded copy, wide enough for whole-vector reads past the last column.</summary>
+    /// <summary>
+    /// One plane copied into scratch with zero padding around it, rows <see cref="Width"/> apart and no
+    /// gap between rows. At stride 1 the whole output plane is then one "flat" correlation: output
+    /// (y, x) sits at flat index <c>y·Width + x</c> and reads flat index <c>y·Width + x + i·dh·Width + j·dw</c>,
+    /// so one long vector loop covers every row (a 7x7 plane is 6 vectors, not 7 mostly empty ones); the
+    /// <c>Width − OW</c> columns between rows are computed and dropped.
+    /// </summary>
     readonly struct Padded
     {
         public readonly int Rows, Width, Top, Left;
 
-        public Padded(int height, int width, int top, int left, int readWidth)
+        public Padded(int height, int width, int top, int left)
         {
             Top = top;
             Left = left;
             Rows = height + 2 * top;
-            Width = Math.Max(width + 2 * left, readWidth);
+            Width = width + 2 * left;
         }
 
+        /// <summary>Floats to allocate: the plane plus slack for whole-vector reads past its end.</summary>
+        public int Length(int reach) => Rows * Width + reach + 64;
+
         /// <summary>Copies a <c>height x width</c> plane into <paramref name="dst"/> at (Top, Left), zeros around it.</summary>
-        public void Fill(float* dst, float* plane, int height, int width)
+        public void Fill(float* dst, float* plane, int height, int width, int reach)
         {
-            new Span<float>(dst, Rows * Width).Clear();
+            new Span<float>(dst, Length(reach)).Clear();
             for (int y = 0; y < height; y++)
-                new ReadOnlySpan<float>(plane + (long)y * width, width).CopyTo(new Span<float>(dst + (long)(y + Top) * Width + Left, width));
+                Copy(plane + (long)y * width, dst + (long)(y + Top) * Width + Left, width);
         }
     }
 
+    /// <summary>A short copy: planes here are often 7 to 56 floats wide, where a call to a general copy costs more than the copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Copy(float* src, float* dst, int count)
+    {
+        int i = 0;
+        for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i < count; i++) dst[i] = src[i];
+    }
+
     static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    static bool Unstrided(in Conv2dGeometry g) => g.StrideH == 1 && g.StrideW == 1;
 
     /// <summary>Output plane <c>(n, o)</c> = unit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -109,26 +129,39 @@ internal static unsafe class DepthwiseConv2d
         int n = unit / g.OutChannels, o = unit % g.OutChannels;
         int c = o / g.OutChannelsPerGroup;
         int oh = g.OutHeight, ow = g.OutWidth, kh = g.KernelHeight, kw = g.KernelWidth;
-        int rowWidth = RoundUp(ow, TOps.Count);
-        var pad = new Padded(g.InHeight, g.InWidth, g.PadH, g.PadW, rowWidth * g.StrideW + (kw - 1) * g.DilationW);
-        float* padded = PackingBuffers.A(pad.Rows * pad.Width);
-        float* row = PackingBuffers.B(rowWidth);
-        pad.Fill(padded, input + ((long)n * g.InChannels + c) * g.InHeight * g.InWidth, g.InHeight, g.InWidth);
+        int reach = (kh - 1) * g.DilationH * (g.InWidth + 2 * g.PadW) + (kw - 1) * g.DilationW;
+        var pad = new Padded(g.InHeight, g.InWidth, g.PadH, g.PadW);
+        float* padded = PackingBuffers.A(pad.Length(reach));
+        pad.Fill(padded, input + ((long)n * g.InChannels + c) * g.InHeight * g.InWidth, g.InHeight, g.InWidth, reach);
         float* w = weight + (long)o * kh * kw;
         float b = bias is null ? 0f : bias[o];
         float* dst = output + (long)unit * oh * ow;
-        for (int y = 0; y < oh; y++)
+        if (!Unstrided(g))
         {
-            float* top = padded + (long)y * g.StrideH * pad.Width;
-            if (g.StrideW == 1) CorrelateRow<TVector, TOps>(top, pad.Width, w, kh, kw, g.DilationH, g.DilationW, row, rowWidth, b);
-            else CorrelateRowStrided(top, pad.Width, w, kh, kw, g.DilationH, g.DilationW, g.StrideW, row, ow, b);
-            new ReadOnlySpan<float>(row, ow).CopyTo(new Span<float>(dst + (long)y * ow, ow));
+            for (int y = 0; y < oh; y++)
+                CorrelateRowStrided(padded + (long)y * g.StrideH * pad.Width, pad.Width, w, kh, kw, g.DilationH, g.DilationW, g.StrideW, dst + (long)y * ow, ow, b);
+            return;
         }
+        int flat = RoundUp(oh * pad.Width, TOps.Count);
+        float* result = PackingBuffers.B(flat);
+        Correlate<TVector, TOps>(padded, pad.Width, w, kh, kw, g.DilationH, g.DilationW, result, flat, b);
+        for (int y = 0; y < oh; y++) Copy(result + (long)y * pad.Width, dst + (long)y * ow, ow);
+    }
+
+    /// <summary>A flat correlation at stride 1: the 7-wide AVX-512 kernel where it applies, else the general one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Correlate<TVector, TOps>(float* src, int ld, float* w, int kh, int kw, int dh, int dw, float* row, int width, float bias)
+        where TVector : struct where TOps : struct, IVectorOps<TVector>
+    {
+        if (kw == 7 && dw == 1 && TOps.Count == 16 && DepthwiseRow7.IsSupported)
+            DepthwiseRow7.Correlate(src, ld, w, kh, dh, row, width, bias);
+        else
+            CorrelateRow<TVector, TOps>(src, ld, w, kh, kw, dh, dw, row, width, bias);
     }
 
     /// <summary>
-    /// <c>row[x] = bias + Σ w[i, j] · src[i·dh, x + j·dw]</c> for x in <c>[0, width)</c>, width a whole number of
-    /// vectors; four vectors at a time share each broadcast weight.
+    /// <c>row[x] = bias + Σ w[i, j] · src[x + i·dh·ld + j·dw]</c> for x in <c>[0, width)</c>, width a whole number
+    /// of vectors; four vectors at a time share each broadcast weight.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void CorrelateRow<TVector, TOps>(float* src, int ld, float* w, int kh, int kw, int dh, int dw, float* row, int width, float bias)
@@ -205,23 +238,28 @@ internal static unsafe class DepthwiseConv2d
             ScatterInputGradient(g, n, c, gradOutput, weight, dst);
             return;
         }
-        int rowWidth = RoundUp(wid, TOps.Count);
-        var pad = new Padded(oh, ow, reachH - g.PadH, reachW - g.PadW, rowWidth + reachW);
-        float* padded = PackingBuffers.A(pad.Rows * pad.Width);
-        float* row = PackingBuffers.B(rowWidth + kh * kw);
-        float* flipped = row + rowWidth;
+        var pad = new Padded(oh, ow, reachH - g.PadH, reachW - g.PadW);
+        int reach = reachH * pad.Width + reachW;
+        // The flat result has rows pad.Width apart: with stride 1 and this padding, pad.Width = W + reachW − ... ≥ W.
+        int flat = RoundUp(h * pad.Width, TOps.Count);
+        float* padded = PackingBuffers.A(pad.Length(reach));
+        float* result = PackingBuffers.B(flat + kh * kw);
+        float* flipped = result + flat;
         for (int q = 0; q < perGroup; q++)
         {
             int o = c * perGroup + q;
-            pad.Fill(padded, gradOutput + ((long)n * g.OutChannels + o) * oh * ow, oh, ow);
+            pad.Fill(padded, gradOutput + ((long)n * g.OutChannels + o) * oh * ow, oh, ow, reach);
             float* w = weight + (long)o * kh * kw;
             for (int i = 0; i < kh * kw; i++) flipped[i] = w[kh * kw - 1 - i];
+            Correlate<TVector, TOps>(padded, pad.Width, flipped, kh, kw, g.DilationH, g.DilationW, result, flat, 0f);
             for (int y = 0; y < h; y++)
             {
-                CorrelateRow<TVector, TOps>(padded + (long)y * pad.Width, pad.Width, flipped, kh, kw, g.DilationH, g.DilationW, row, rowWidth, 0f);
-                var to = new Span<float>(dst + (long)y * wid, wid);
-                if (q == 0) new ReadOnlySpan<float>(row, wid).CopyTo(to);
-                else System.Numerics.Tensors.TensorPrimitives.Add(to, new ReadOnlySpan<float>(row, wid), to);
+                if (q == 0) Copy(result + (long)y * pad.Width, dst + (long)y * wid, wid);
+                else
+                {
+                    var to = new Span<float>(dst + (long)y * wid, wid);
+                    System.Numerics.Tensors.TensorPrimitives.Add(to, new ReadOnlySpan<float>(result + (long)y * pad.Width, wid), to);
+                }
             }
         }
     }
@@ -266,42 +304,42 @@ internal static unsafe class DepthwiseConv2d
     {
         int o = unit, c = o / g.OutChannelsPerGroup;
         int oh = g.OutHeight, ow = g.OutWidth, kh = g.KernelHeight, kw = g.KernelWidth, v = TOps.Count;
-        int rowWidth = RoundUp(ow, v);
-        var pad = new Padded(g.InHeight, g.InWidth, g.PadH, g.PadW, rowWidth * g.StrideW + (kw - 1) * g.DilationW);
-        float* padded = PackingBuffers.A(pad.Rows * pad.Width);
-        // The output gradient plane with rows widened by zeros to whole vectors: the extra lanes add nothing.
-        float* grad = PackingBuffers.B(oh * rowWidth);
-        new Span<float>(grad, oh * rowWidth).Clear();
+        var pad = new Padded(g.InHeight, g.InWidth, g.PadH, g.PadW);
+        int reach = (kh - 1) * g.DilationH * pad.Width + (kw - 1) * g.DilationW;
+        float* padded = PackingBuffers.A(pad.Length(reach));
+        // The output gradient laid out flat like the output: rows pad.Width apart, zeros between them,
+        // so the columns computed and dropped in the forward pass add nothing here.
+        int flat = RoundUp(oh * pad.Width, v);
+        float* grad = PackingBuffers.B(flat);
+        new Span<float>(grad, flat).Clear();
         float* dw = gradWeight + (long)o * kh * kw;
         new Span<float>(dw, kh * kw).Clear();
         for (int n = 0; n < g.Batch; n++)
         {
-            pad.Fill(padded, input + ((long)n * g.InChannels + c) * g.InHeight * g.InWidth, g.InHeight, g.InWidth);
+            pad.Fill(padded, input + ((long)n * g.InChannels + c) * g.InHeight * g.InWidth, g.InHeight, g.InWidth, reach);
             float* src = gradOutput + ((long)n * g.OutChannels + o) * oh * ow;
-            for (int y = 0; y < oh; y++) new ReadOnlySpan<float>(src + (long)y * ow, ow).CopyTo(new Span<float>(grad + (long)y * rowWidth, ow));
-            if (g.StrideW != 1)
+            if (!Unstrided(g))
             {
-                TapsStrided(g, padded, pad.Width, grad, rowWidth, dw);
+                TapsStrided(g, padded, pad.Width, src, dw);
                 continue;
             }
+            for (int y = 0; y < oh; y++) Copy(src + (long)y * ow, grad + (long)y * pad.Width, ow);
             for (int i = 0; i < kh; i++)
             {
+                float* line = padded + (long)i * g.DilationH * pad.Width;
                 int j = 0;
                 for (; j + 4 <= kw; j += 4)
                 {
+                    float* at = line + j * g.DilationW;
+                    int step = g.DilationW;
                     TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
-                    for (int y = 0; y < oh; y++)
+                    for (int q = 0; q < flat; q += v)
                     {
-                        float* gy = grad + (long)y * rowWidth;
-                        float* line = padded + (long)(y * g.StrideH + i * g.DilationH) * pad.Width + j * g.DilationW;
-                        for (int x = 0; x < rowWidth; x += v)
-                        {
-                            var d = TOps.Load(gy + x);
-                            s0 = TOps.MultiplyAdd(d, TOps.Load(line + x), s0);
-                            s1 = TOps.MultiplyAdd(d, TOps.Load(line + x + g.DilationW), s1);
-                            s2 = TOps.MultiplyAdd(d, TOps.Load(line + x + 2 * g.DilationW), s2);
-                            s3 = TOps.MultiplyAdd(d, TOps.Load(line + x + 3 * g.DilationW), s3);
-                        }
+                        var d = TOps.Load(grad + q);
+                        s0 = TOps.MultiplyAdd(d, TOps.Load(at + q), s0);
+                        s1 = TOps.MultiplyAdd(d, TOps.Load(at + q + step), s1);
+                        s2 = TOps.MultiplyAdd(d, TOps.Load(at + q + 2 * step), s2);
+                        s3 = TOps.MultiplyAdd(d, TOps.Load(at + q + 3 * step), s3);
                     }
                     dw[i * kw + j] += TOps.Sum(s0);
                     dw[i * kw + j + 1] += TOps.Sum(s1);
@@ -310,22 +348,19 @@ internal static unsafe class DepthwiseConv2d
                 }
                 for (; j < kw; j++)
                 {
-                    TVector s = TOps.Zero;
-                    for (int y = 0; y < oh; y++)
-                    {
-                        float* gy = grad + (long)y * rowWidth;
-                        float* line = padded + (long)(y * g.StrideH + i * g.DilationH) * pad.Width + j * g.DilationW;
-                        for (int x = 0; x < rowWidth; x += v) s = TOps.MultiplyAdd(TOps.Load(gy + x), TOps.Load(line + x), s);
-                    }
-                    dw[i * kw + j] += TOps.Sum(s);
+                    float* at = line + j * g.DilationW;
+                    TVector sum = TOps.Zero;
+                    for (int q = 0; q < flat; q += v) sum = TOps.MultiplyAdd(TOps.Load(grad + q), TOps.Load(at + q), sum);
+                    dw[i * kw + j] += TOps.Sum(sum);
                 }
             }
         }
     }
 
-    static void TapsStrided(in Conv2dGeometry g, float* padded, int ld, float* grad, int rowWidth, float* dw)
+    /// <summary>The weight gradient of one image at any stride: each tap's dot product, one element at a time.</summary>
+    static void TapsStrided(in Conv2dGeometry g, float* padded, int ld, float* grad, float* dw)
     {
-        int kh = g.KernelHeight, kw = g.KernelWidth;
+        int kh = g.KernelHeight, kw = g.KernelWidth, ow = g.OutWidth;
         for (int i = 0; i < kh; i++)
         {
             for (int j = 0; j < kw; j++)
@@ -334,8 +369,8 @@ internal static unsafe class DepthwiseConv2d
                 for (int y = 0; y < g.OutHeight; y++)
                 {
                     float* line = padded + (long)(y * g.StrideH + i * g.DilationH) * ld + j * g.DilationW;
-                    float* gy = grad + (long)y * rowWidth;
-                    for (int x = 0; x < g.OutWidth; x++) s += gy[x] * line[x * g.StrideW];
+                    float* gy = grad + (long)y * ow;
+                    for (int x = 0; x < ow; x++) s += gy[x] * line[x * g.StrideW];
                 }
                 dw[i * kw + j] += s;
             }
