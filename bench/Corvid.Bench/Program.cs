@@ -5,8 +5,15 @@ using Corvid.Tensors.Kernels;
 // corvid-bench: Corvid's kernels and PyTorch's on the same shapes, in the same run.
 // Usage: dotnet run -c Release --project bench/Corvid.Bench -- [--threads 1,2] [--samples 7]
 //        [--rounds 3] [--min-sample-seconds 0.05] [--filter TEXT] [--no-torch]
-var options = Options.Parse(args);
+// corvid-bench models: ResNet18 inference vs ONNX Runtime and PyTorch, training steps vs PyTorch (ModelsCommand).
+bool models = args is ["models", ..];
+var options = Options.Parse(models || args is ["kernels", ..] ? args[1..] : args);
 string repo = FindRepositoryRoot();
+if (models)
+{
+    ModelsCommand.Run(options, repo);
+    return;
+}
 string script = Path.Combine(repo, "bench", "torch_kernels.py");
 var cases = KernelCases.All().Where(c => options.Filter is null || c.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)
     || c.Group.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)).ToList();
