@@ -2,7 +2,7 @@
 // (npm WASM build, through Node), on the same documents in the same run; plus the pathological file and the trainer.
 //
 //   node tools/tiktoken-fixtures/make-bench-corpus.mjs        # once: writes artifacts/bench-corpus/
-//   dotnet run -c Release --project bench/Corvid.Bench.Text -- [--runs 5] [--encoding cl100k_base] [--no-node] [--no-train] [--train-vocab 32000]
+//   dotnet run -c Release --project bench/Corvid.Bench.Text -- [--runs 5] [--encoding cl100k_base] [--no-node] [--no-train] [--no-pathological] [--train-vocab 32000]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -18,6 +18,7 @@ int runs = IntArg("--runs", 5);
 string encoding = StringArg("--encoding", "cl100k_base");
 bool node = !args.Contains("--no-node");
 bool train = !args.Contains("--no-train");
+bool pathological = !args.Contains("--no-pathological");
 int trainVocab = IntArg("--train-vocab", 32_000);
 int cores = Environment.ProcessorCount;
 
@@ -32,11 +33,7 @@ Console.WriteLine($"{System.Runtime.InteropServices.RuntimeInformation.Framework
 Console.WriteLine();
 
 var clock = Stopwatch.StartNew();
-var peers = new List<Peer>();
-foreach (var make in new Func<List<Peer>>[] { () => Peer.ForEncoding(encoding) })
-{
-    peers = make();
-}
+var peers = Peer.ForEncoding(encoding);
 Console.WriteLine($"Constructing the three tokenizers took {clock.Elapsed.TotalMilliseconds:F0} ms in all.");
 Console.WriteLine();
 
@@ -74,6 +71,7 @@ foreach (var file in new[] { "english.txt", "mixed.txt" })
     Console.WriteLine();
 }
 
+if (pathological)
 {
     var docs = Documents(Path.Combine(corpusDir, "pathological.txt"));
     long bytes = docs.Sum(d => (long)Encoding.UTF8.GetByteCount(d));

@@ -65,18 +65,16 @@ public static class TiktokenFile
     /// </summary>
     public static void Write(string path, IEnumerable<(byte[] Bytes, int Rank)> ranks)
     {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)) { NewLine = "\n" })
+        AtomicFile.Write(path, stream =>
         {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
             foreach (var (bytes, rank) in ranks)
             {
                 writer.Write(Convert.ToBase64String(bytes));
                 writer.Write(' ');
                 writer.WriteLine(rank.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
-        }
-        File.Move(temp, full, overwrite: true);
+        });
     }
 
     private static byte[] DecodeBase64(ReadOnlySpan<char> text, string source, int lineNumber)

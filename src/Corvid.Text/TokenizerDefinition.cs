@@ -43,9 +43,7 @@ public sealed record TokenizerDefinition(string Name, string Pattern, IReadOnlyD
         var specials = new JsonObject();
         foreach (var (text, id) in SpecialTokens.OrderBy(p => p.Value)) specials[text] = id;
         var root = new JsonObject { ["name"] = Name, ["pattern"] = Pattern, ["specialTokens"] = specials };
-        var path = Path.GetFullPath(PathFor(rankFilePath));
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
-        File.Move(temp, path, overwrite: true);
+        var json = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        AtomicFile.Write(PathFor(rankFilePath), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json)));
     }
 }

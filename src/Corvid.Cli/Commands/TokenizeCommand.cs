@@ -148,10 +148,11 @@ internal static class TokenizeCommand
             if (!System.Text.Unicode.Utf8.IsValid(pending.ToArray()) && pending.Count < 16) continue;
             string piece = Encoding.UTF8.GetString(pending.ToArray());
             pending.Clear();
-            foreach (var (line, last) in piece.Split('\n').Select((l, k) => (l, k == piece.Count(c => c == '\n'))))
+            var lines = piece.Split('\n');
+            for (int k = 0; k < lines.Length; k++)
             {
-                if (line.Length > 0) markup.Append('[').Append(Palette[span % Palette.Length]).Append(']').Append(Markup.Escape(line)).Append("[/]");
-                if (!last) markup.Append("[grey]↵[/]\n");
+                if (lines[k].Length > 0) markup.Append('[').Append(Palette[span % Palette.Length]).Append(']').Append(Markup.Escape(lines[k])).Append("[/]");
+                if (k + 1 < lines.Length) markup.Append("[grey]↵[/]\n");
             }
             span++;
         }
