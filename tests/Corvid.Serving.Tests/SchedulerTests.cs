@@ -198,6 +198,20 @@ public class SchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task Requests_left_when_the_drain_timeout_ends_are_answered_not_abandoned()
+    {
+        var host = AddOne(workers: 0);
+        var stranded = host.InferAsync(Row(1), CancellationToken.None);
+
+        Assert.Equal(1, host.QueueDepth);
+        await host.StopAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Generous);
+        Assert.Equal(0, host.QueueDepth);
+
+        var e = await Assert.ThrowsAsync<ModelUnavailableException>(() => stranded).WaitAsync(Generous);
+        Assert.Contains("stopped before this request ran", e.Message);
+    }
+
+    [Fact]
     public void Versions_have_a_default_that_can_be_changed()
     {
         var v1 = _registry.Add(TestModels.ColourClassifier(_store, "colours", "1.0"));

@@ -219,6 +219,11 @@ public sealed class ModelVersionHost : IDisposable
         foreach (var worker in all) worker.RequestStop();
         Queue.WakeAll();
         foreach (var worker in all) worker.Join(TimeSpan.FromSeconds(30));
+        // Whatever the drain timeout left in the queue is answered now rather than left to time out.
+        foreach (var request in Queue.RemoveAll())
+        {
+            request.Completion.TrySetException(new ModelUnavailableException($"model '{Name}' version {Version} stopped before this request ran"));
+        }
         if (State != ModelState.Failed) State = ModelState.Stopped;
         _model?.Dispose();
     }

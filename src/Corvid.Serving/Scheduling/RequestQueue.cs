@@ -44,6 +44,18 @@ internal sealed class RequestQueue(int capacity)
         }
     }
 
+    /// <summary>Empties the queue, returning what was still waiting (at shutdown, so those callers get an answer).</summary>
+    public List<InferenceRequest> RemoveAll()
+    {
+        lock (_gate)
+        {
+            var left = _items.ToList();
+            foreach (var request in left) request.Node = null;
+            _items.Clear();
+            return left;
+        }
+    }
+
     /// <summary>Wakes waiting workers so they notice a stop request or changed settings.</summary>
     public void WakeAll()
     {
