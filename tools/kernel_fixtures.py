@@ -64,6 +64,10 @@ CONV_CASES = [
     ("conv1d_k5_stride2", 2, 4, 1, 30, 6, 1, 5, (1, 2), (0, 2), (1, 1), 1, True, True),
     ("conv1d_k3_dilation3_groups2", 2, 4, 1, 25, 4, 1, 3, (1, 1), (0, 3), (1, 3), 2, True, True),
     ("conv1d_k7_depthwise_stride4", 1, 6, 1, 40, 6, 1, 7, (1, 4), (0, 3), (1, 1), 6, True, True),
+    # More than 32 output channels per group: the forward pass packs GEMM panels straight from the input.
+    ("implicit_oc48_stride2", 2, 5, 9, 11, 48, 3, 3, (2, 2), (1, 1), (1, 1), 1, True, False),
+    ("implicit_groups2_oc80_dilation", 3, 4, 8, 7, 80, 3, 2, (1, 1), (2, 1), (2, 1), 2, True, False),
+    ("implicit_oc40_kernel5_stride3_no_bias", 1, 3, 16, 16, 40, 5, 5, (3, 3), (2, 2), (1, 1), 1, False, False),
 ]
 
 

@@ -202,7 +202,8 @@ public static unsafe class Conv2d
 
         readonly void OutputOf(int n0, int images, int grp)
         {
-            int ohw = G.OutHeight * G.OutWidth, ocg = G.OutChannelsPerGroup, patch = G.PatchLength, cols = images * ohw;
+            int hw = G.InHeight * G.InWidth, ohw = G.OutHeight * G.OutWidth, cg = G.InChannelsPerGroup;
+            int ocg = G.OutChannelsPerGroup, patch = G.PatchLength, cols = images * ohw;
             float* outFirst = Output + ((long)n0 * G.OutChannels + grp * ocg) * ohw;
             // One image writes its output in place; several go through staging, one row per output channel.
             float* result = images == 1 ? outFirst : PackingBuffers.Staging(ocg * cols);
@@ -210,11 +211,20 @@ public static unsafe class Conv2d
             {
                 M = ocg, N = cols, K = patch,
                 A = Weight + (long)grp * ocg * patch, ARow = patch, ACol = 1,
-                B = Columns(G, Input, n0, images, grp), BRow = cols, BCol = 1,
+                BRow = cols, BCol = 1,
                 C = result, Ldc = cols, Accumulate = false,
                 RowBias = Bias == null ? null : Bias + grp * ocg,
             };
-            Gemm.Run(op, GemmIsaSelection.Best);
+            if (UsesImplicitColumns(G))
+            {
+                var panel = new Im2ColPanel(G, Input + ((long)n0 * G.InChannels + grp * cg) * hw);
+                Gemm.RunBlocked(op, panel);
+            }
+            else
+            {
+                op.B = Columns(G, Input, n0, images, grp);
+                Gemm.Run(op, GemmIsaSelection.Best);
+            }
             if (images == 1) return;
             for (int i = 0; i < images; i++)
                 for (int o = 0; o < ocg; o++)
@@ -246,6 +256,13 @@ public static unsafe class Conv2d
             }
         }
     }
+
+    /// <summary>
+    /// Whether the forward pass packs B's panels straight from the input (<see cref="Im2ColPanel"/>) instead of
+    /// building the im2col matrix: whenever the product takes the blocked path, i.e. has more than the
+    /// skinny path's few rows (output channels per group).
+    /// </summary>
+    static bool UsesImplicitColumns(in Conv2dGeometry g) => !IsPointwise(g) && g.OutChannelsPerGroup > GemmSkinny.MaxDotRows;
 
     static bool IsPointwise(in Conv2dGeometry g) =>
         g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;

@@ -139,6 +139,21 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// The blocked path with B's panels computed by <paramref name="panel"/> rather than read from memory
+    /// (op.B is ignored). For shapes the blocked path would take anyway (more than a few rows).
+    /// </summary>
+    internal static void RunBlocked<TPanel>(in GemmOperands op, in TPanel panel) where TPanel : struct, IBPanel
+    {
+        switch (GemmIsaSelection.Best)
+        {
+            case GemmIsa.Vector512: GemmBlocked.Multiply<GemmKernel512, TPanel>(op, panel); break;
+            case GemmIsa.Vector256: GemmBlocked.Multiply<GemmKernel256, TPanel>(op, panel); break;
+            case GemmIsa.Vector128: GemmBlocked.Multiply<GemmKernel128, TPanel>(op, panel); break;
+            default: GemmBlocked.Multiply<GemmKernelScalar, TPanel>(op, panel); break;
+        }
+    }
+
     static void CheckShape(int m, int n, int k, int ldc)
     {
         if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"gemm: sizes must be non-negative, got m {m}, n {n}, k {k}");

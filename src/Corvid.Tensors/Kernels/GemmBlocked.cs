@@ -16,11 +16,16 @@ internal static unsafe class GemmBlocked
     /// <summary>Below this many flops per thread, waking another thread costs more than it saves.</summary>
     const long MinFlopsPerThread = 1L << 20;
 
-    public static void Multiply<K>(in GemmOperands op) where K : struct, IGemmMicroKernel
+    public static void Multiply<K>(in GemmOperands op) where K : struct, IGemmMicroKernel =>
+        Multiply<K, StridedPanel>(op, new StridedPanel(op));
+
+    /// <summary>The product with B's panels produced by <paramref name="panel"/> (e.g. straight from an image, for a convolution).</summary>
+    public static void Multiply<K, TPanel>(in GemmOperands op, in TPanel panel)
+        where K : struct, IGemmMicroKernel where TPanel : struct, IBPanel
     {
         int threads = (int)Math.Clamp(op.Flops / MinFlopsPerThread, 1, WorkerPool.AvailableThreads);
         var (rowParts, colParts) = Grid(op.M, op.N, threads, K.Mr, K.Nr);
-        var work = new Work<K> { Op = op, RowParts = rowParts, ColParts = colParts };
+        var work = new Work<K, TPanel> { Op = op, Panel = panel, RowParts = rowParts, ColParts = colParts };
         WorkerPool.Run(ref work, rowParts * colParts);
     }
 
@@ -41,9 +46,10 @@ internal static unsafe class GemmBlocked
         return best;
     }
 
-    struct Work<K> : IParallelWork where K : struct, IGemmMicroKernel
+    struct Work<K, TPanel> : IParallelWork where K : struct, IGemmMicroKernel where TPanel : struct, IBPanel
     {
         public GemmOperands Op;
+        public TPanel Panel;
         public int RowParts, ColParts;
 
         public readonly void Execute(int part, int parts)
@@ -51,7 +57,7 @@ internal static unsafe class GemmBlocked
             int r = part / ColParts, c = part % ColParts;
             var (i0, i1) = Split(Op.M, K.Mr, RowParts, r);
             var (j0, j1) = Split(Op.N, K.Nr, ColParts, c);
-            if (i0 < i1 && j0 < j1) Rectangle<K>(Op, i0, i1, j0, j1);
+            if (i0 < i1 && j0 < j1) Rectangle<K, TPanel>(Op, Panel, i0, i1, j0, j1);
         }
     }
 
@@ -66,7 +72,8 @@ internal static unsafe class GemmBlocked
 
     /// <summary>Computes <c>C[i0..i1, j0..j1]</c> on the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Rectangle<K>(in GemmOperands op, int i0, int i1, int j0, int j1) where K : struct, IGemmMicroKernel
+    static void Rectangle<K, TPanel>(in GemmOperands op, in TPanel panel, int i0, int i1, int j0, int j1)
+        where K : struct, IGemmMicroKernel where TPanel : struct, IBPanel
     {
         int mr = K.Mr, nr = K.Nr;
         float* packedA = PackingBuffers.A(K.Mc * K.Kc);
@@ -81,7 +88,7 @@ internal static unsafe class GemmBlocked
             {
                 int kc = Math.Min(K.Kc, op.K - pc);
                 bool overwrite = pc == 0 && !op.Accumulate;
-                GemmPacking.PackB(nr, kc, nc, op.B + (long)pc * op.BRow + (long)jc * op.BCol, op.BRow, op.BCol, packedB);
+                panel.Pack(nr, pc, kc, jc, nc, packedB);
                 for (int ic = i0; ic < i1; ic += K.Mc)
                 {
                     int mc = Math.Min(K.Mc, i1 - ic);
