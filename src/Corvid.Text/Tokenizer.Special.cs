@@ -27,12 +27,11 @@ public sealed partial class Tokenizer
         // even for strings that are not special tokens of this encoding (tiktoken does the same).
         bool defaultDisallowed = disallowedSpecial is null || ReferenceEquals(disallowedSpecial, AllSpecialTokens);
         var disallowed = defaultDisallowed
-            ? _specialTokens.Keys.Where(s => !allowAll && !allowedSpecial.Contains(s))
-            : disallowedSpecial!;
-        foreach (var special in disallowed)
+            ? _specialTokens.Where(p => !allowAll && !allowedSpecial.Contains(p.Key)).Select(p => (p.Key, Bytes: _specialBytes[p.Value]))
+            : disallowedSpecial!.Where(s => s.Length > 0).Select(s => (Key: s, Bytes: Encoding.UTF8.GetBytes(s)));
+        foreach (var (special, bytes) in disallowed)
         {
-            if (special.Length == 0) continue;
-            int at = span.IndexOf(Encoding.UTF8.GetBytes(special));
+            int at = span.IndexOf(bytes);
             if (at >= 0)
             {
                 throw new TokenizerException(
