@@ -51,7 +51,7 @@ public static unsafe class Conv2d
         g.Validate();
         CheckOutput("gradOutput", g, gradOutput.Length);
         CheckWeight(g, weight);
-        Conv2dGeometry.CheckLength("gradInput", gradInput.Length, g.InputLength, InputShape(g));
+        g.CheckLength("gradInput", gradInput.Length, Conv2dTensor.Input);
         if (g.Batch == 0) return;
         fixed (float* dy = gradOutput, w = weight, dx = gradInput)
         {
@@ -71,7 +71,7 @@ public static unsafe class Conv2d
         g.Validate();
         CheckOutput("gradOutput", g, gradOutput.Length);
         CheckInput(g, input);
-        Conv2dGeometry.CheckLength("gradWeight", gradWeight.Length, g.WeightLength, WeightShape(g));
+        g.CheckLength("gradWeight", gradWeight.Length, Conv2dTensor.Weight);
         if (g.Batch == 0)
         {
             gradWeight.Clear();
@@ -113,7 +113,7 @@ public static unsafe class Conv2d
     {
         g.Validate();
         CheckOutput("gradOutput", g, gradOutput.Length);
-        Conv2dGeometry.CheckLength("gradBias", gradBias.Length, g.OutChannels, $"[{g.OutChannels}]");
+        g.CheckLength("gradBias", gradBias.Length, Conv2dTensor.Bias);
         int ohw = g.OutHeight * g.OutWidth;
         gradBias.Clear();
         for (int n = 0; n < g.Batch; n++)
@@ -267,16 +267,9 @@ public static unsafe class Conv2d
     static bool IsPointwise(in Conv2dGeometry g) =>
         g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 
-    static string InputShape(in Conv2dGeometry g) => $"[{g.Batch}, {g.InChannels}, {g.InHeight}, {g.InWidth}]";
+    static void CheckInput(in Conv2dGeometry g, ReadOnlySpan<float> input) => g.CheckLength("input", input.Length, Conv2dTensor.Input);
 
-    static string WeightShape(in Conv2dGeometry g) => $"[{g.OutChannels}, {g.InChannelsPerGroup}, {g.KernelHeight}, {g.KernelWidth}]";
+    static void CheckWeight(in Conv2dGeometry g, ReadOnlySpan<float> weight) => g.CheckLength("weight", weight.Length, Conv2dTensor.Weight);
 
-    static void CheckInput(in Conv2dGeometry g, ReadOnlySpan<float> input) =>
-        Conv2dGeometry.CheckLength("input", input.Length, g.InputLength, InputShape(g));
-
-    static void CheckWeight(in Conv2dGeometry g, ReadOnlySpan<float> weight) =>
-        Conv2dGeometry.CheckLength("weight", weight.Length, g.WeightLength, WeightShape(g));
-
-    static void CheckOutput(string role, in Conv2dGeometry g, int length) =>
-        Conv2dGeometry.CheckLength(role, length, g.OutputLength, $"[{g.Batch}, {g.OutChannels}, {g.OutHeight}, {g.OutWidth}]");
+    static void CheckOutput(string role, in Conv2dGeometry g, int length) => g.CheckLength(role, length, Conv2dTensor.Output);
 }

@@ -68,10 +68,28 @@ public readonly record struct Conv2dGeometry(
         if (value <= 0) throw new ArgumentException($"conv2d: {name} must be positive, got {value}");
     }
 
-    /// <summary>Checks that a span holds exactly the elements its role needs.</summary>
-    internal static void CheckLength(string role, int actual, long expected, string shape)
+    /// <summary>Checks that a span holds exactly the elements of <paramref name="tensor"/>; the message (built only on failure) names its shape.</summary>
+    internal void CheckLength(string role, int actual, Conv2dTensor tensor)
     {
+        long expected = tensor switch
+        {
+            Conv2dTensor.Input => InputLength,
+            Conv2dTensor.Weight => WeightLength,
+            Conv2dTensor.Output => OutputLength,
+            _ => OutChannels,
+        };
         if (actual != expected)
-            throw new ArgumentException($"conv2d: {role} has {actual} elements, expected {expected} for shape {shape}");
+            throw new ArgumentException($"conv2d: {role} has {actual} elements, expected {expected} for shape {Shape(tensor)}");
     }
+
+    string Shape(Conv2dTensor tensor) => tensor switch
+    {
+        Conv2dTensor.Input => $"[{Batch}, {InChannels}, {InHeight}, {InWidth}]",
+        Conv2dTensor.Weight => $"[{OutChannels}, {InChannelsPerGroup}, {KernelHeight}, {KernelWidth}]",
+        Conv2dTensor.Output => $"[{Batch}, {OutChannels}, {OutHeight}, {OutWidth}]",
+        _ => $"[{OutChannels}]",
+    };
 }
+
+/// <summary>The tensors of a convolution, for length checks.</summary>
+internal enum Conv2dTensor { Input, Weight, Output, Bias }

@@ -2,6 +2,7 @@ using Corvid.Tensors.Kernels;
 
 namespace Corvid.Tensors.Tests.Kernels;
 
+[Collection(ThreadsCollection.Name)]
 public class ConvThreadingTests
 {
     public static IEnumerable<object[]> Geometries() =>

@@ -2,6 +2,7 @@ using Corvid.Tensors.Kernels;
 
 namespace Corvid.Tensors.Tests.Kernels;
 
+[Collection(ThreadsCollection.Name)]
 public class GemmTests
 {
     internal static float[] Random(int length, int seed)
