@@ -92,17 +92,25 @@ public static unsafe class Conv2d
                 int images = Math.Min(perProduct, g.Batch - n0), cols = images * ohw;
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    float* columns = Columns(g, x, n0, images, grp);
                     float* gradOut = GatherOutput(g, dy, n0, images, grp);
                     // colᵀ: element (spatial s, patch row p) sits at col[p·cols + s].
                     var op = new GemmOperands
                     {
                         M = ocg, N = patch, K = cols,
                         A = gradOut, ARow = images == 1 ? ohw : cols, ACol = 1,
-                        B = columns, BRow = 1, BCol = cols,
+                        BRow = 1, BCol = cols,
                         C = dw + (long)grp * ocg * patch, Ldc = patch, Accumulate = n0 > 0,
                     };
-                    Gemm.Run(op, GemmIsaSelection.Best);
+                    if (UsesImplicitColumns(g))
+                    {
+                        var panel = new Im2ColTransposedPanel(g, x + ((long)n0 * g.InChannels + grp * g.InChannelsPerGroup) * g.InHeight * g.InWidth);
+                        Gemm.RunBlocked(op, panel);
+                    }
+                    else
+                    {
+                        op.B = Columns(g, x, n0, images, grp);
+                        Gemm.Run(op, GemmIsaSelection.Best);
+                    }
                 }
             }
         }
@@ -258,9 +266,10 @@ public static unsafe class Conv2d
     }
 
     /// <summary>
-    /// Whether the forward pass packs B's panels straight from the input (<see cref="Im2ColPanel"/>) instead of
-    /// building the im2col matrix: whenever the product takes the blocked path, i.e. has more than the
-    /// skinny path's few rows (output channels per group).
+    /// Whether the forward pass and the weight gradient pack B's panels straight from the input
+    /// (<see cref="Im2ColPanel"/>, <see cref="Im2ColTransposedPanel"/>) instead of building the im2col matrix:
+    /// whenever the product takes the blocked path, i.e. has more than the skinny path's few rows
+    /// (output channels per group).
     /// </summary>
     static bool UsesImplicitColumns(in Conv2dGeometry g) => !IsPointwise(g) && g.OutChannelsPerGroup > GemmSkinny.MaxDotRows;
 
