@@ -10,15 +10,17 @@ namespace Corvid.Tensors;
 /// </summary>
 internal static class ConvOps
 {
-    /// <summary>y = conv(x, w): x [N, C, H, W], w [O, C/groups, kH, kW].</summary>
-    public static Tensor Forward(Tensor x, Tensor w, Conv2dGeometry g)
+    /// <summary>y = conv(x, w) (+ bias, added by the kernel in the same pass): x [N, C, H, W], w [O, C/groups, kH, kW], bias [O].</summary>
+    public static Tensor Forward(Tensor x, Tensor w, Conv2dGeometry g, Tensor? bias = null)
     {
         var xc = x.Contiguous();
         var wc = w.Contiguous();
+        var bc = bias?.Contiguous();
         var y = Tensor.Empty([g.Batch, g.OutChannels, g.OutHeight, g.OutWidth]);
-        Conv2d.Forward(g, xc.AsSpan(), wc.AsSpan(), ReadOnlySpan<float>.Empty, y.MutableSpan());
-        return Graph.Record("ConvolutionBackward", y, (gy, needs) =>
-            [needs[0] ? InputGrad(gy, w, g) : null, needs[1] ? WeightGrad(gy, x, g) : null], x, w);
+        Conv2d.Forward(g, xc.AsSpan(), wc.AsSpan(), bc is null ? ReadOnlySpan<float>.Empty : bc.AsSpan(), y.MutableSpan());
+        BackwardFunction backward = (gy, needs) =>
+            [needs[0] ? InputGrad(gy, w, g) : null, needs[1] ? WeightGrad(gy, x, g) : null, needs.Length > 2 && needs[2] ? gy.Sum([0, 2, 3]) : null];
+        return bias is null ? Graph.Record("ConvolutionBackward", y, backward, x, w) : Graph.Record("ConvolutionBackward", y, backward, x, w, bias);
     }
 
     /// <summary>dL/dx from dL/dy: [N, C, H, W]. Also the forward of a transposed convolution.</summary>

@@ -22,8 +22,8 @@ public static partial class F
         var g = new Conv2dGeometry(input.shape[0], input.shape[1], input.shape[2], input.shape[3], weight.shape[0],
             weight.shape[2], weight.shape[3], s.H, s.W, p.H, p.W, d.H, d.W, groups);
         g.Validate();
-        var y = ConvOps.Forward(input, weight, g);
-        return bias is null ? y : y + ChannelBias("conv2d", bias, weight.shape[0], 2);
+        if (bias is not null) CheckBias("conv2d", bias, weight.shape[0]);
+        return ConvOps.Forward(input, weight, g, bias);
     }
 
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, int stride, int padding = 0, int dilation = 1, int groups = 1) =>
@@ -37,8 +37,8 @@ public static partial class F
         if (weight.Rank != 3)
             throw new ArgumentException($"conv1d: expected weight [O, C/groups, k], got shape {ShapeMath.Format(weight.shape)}");
         CheckChannels("conv1d", input, weight, groups);
-        var y = Conv2d(input.Unsqueeze(2), weight.Unsqueeze(2), null, (1, stride), (0, padding), (1, dilation), groups).Squeeze(2);
-        return bias is null ? y : y + ChannelBias("conv1d", bias, weight.shape[0], 1);
+        if (bias is not null) CheckBias("conv1d", bias, weight.shape[0]);
+        return Conv2d(input.Unsqueeze(2), weight.Unsqueeze(2), bias, (1, stride), (0, padding), (1, dilation), groups).Squeeze(2);
     }
 
     /// <summary>Transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout/groups, kH, kW].</summary>
@@ -95,6 +95,12 @@ public static partial class F
                 $"{op}: input has {input.shape[1]} channels, weight expects {weight.shape[1] * groups} (weight shape {ShapeMath.Format(weight.shape)}, groups {groups}; input shape {ShapeMath.Format(input.shape)})");
         if (weight.shape[0] % groups != 0)
             throw new ArgumentException($"{op}: {weight.shape[0]} output channels are not divisible by groups {groups}");
+    }
+
+    private static void CheckBias(string op, Tensor bias, int channels)
+    {
+        if (bias.Rank != 1 || bias.shape[0] != channels)
+            throw new ArgumentException($"{op}: bias has shape {ShapeMath.Format(bias.shape)}, expected [{channels}]");
     }
 
     /// <summary>A per-channel bias shaped to broadcast over [N, C, spatial…].</summary>
