@@ -7,12 +7,14 @@ namespace Corvid.Tensors.Kernels;
 /// Direct kernels for depthwise convolution (each output channel reads one input channel, as in
 /// ConvNeXt's 7x7 and MobileNet's 3x3), where im2col would build a matrix for a product with a single
 /// row. Each plane is copied once into zero-padded scratch, so the inner loops have no bounds tests,
-/// and output rows are computed a few vectors at a time with the running sums in registers.
+/// and the whole plane is computed as one flat correlation (see <see cref="Padded"/>), several vectors
+/// at a time with the running sums in registers.
 /// </summary>
 /// <remarks>
 /// Threads split planes (forward, input gradient) or channels (weight gradient); each element is
-/// summed in the same order whatever the thread count. Stride 1 is vectorised along the row; other
-/// strides take a scalar path.
+/// summed in the same order whatever the thread count. Stride 1 is vectorised; other strides take a
+/// scalar path. In the weight gradient the dropped columns between rows meet zeros of the output
+/// gradient, so an infinite input there would turn into NaN where PyTorch keeps it out of the sum.
 /// </remarks>
 internal static unsafe class DepthwiseConv2d
 {
@@ -240,7 +242,7 @@ internal static unsafe class DepthwiseConv2d
         }
         var pad = new Padded(oh, ow, reachH - g.PadH, reachW - g.PadW);
         int reach = reachH * pad.Width + reachW;
-        // The flat result has rows pad.Width apart: with stride 1 and this padding, pad.Width = W + reachW − ... ≥ W.
+        // The flat result has rows pad.Width apart; at stride 1, pad.Width = OW + 2·(reachW − PadW) = W + reachW.
         int flat = RoundUp(h * pad.Width, TOps.Count);
         float* padded = PackingBuffers.A(pad.Length(reach));
         float* result = PackingBuffers.B(flat + kh * kw);
