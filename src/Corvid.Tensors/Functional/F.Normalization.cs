@@ -53,9 +53,7 @@ public static partial class F
         }
         if (runningMean is null || runningVar is null)
             throw new ArgumentException("batch_norm: evaluation mode needs running mean and variance");
-        mean = runningMean.Reshape(statShape);
-        variance = runningVar.Reshape(statShape);
-        return Affine((x - mean) * (variance + eps).Rsqrt(), weight, bias, statShape);
+        return BatchNormEval(x, runningMean, runningVar, weight, bias, eps);
     }
 
     /// <summary>Normalises x [N, C, …] within each of <paramref name="groups"/> channel groups, then scales per channel.</summary>

@@ -1,13 +1,30 @@
+using Corvid.Tensors.Autograd;
+using Corvid.Tensors.Kernels;
+
 namespace Corvid.Tensors;
 
 public static partial class F
 {
     /// <summary>
-    /// 2-D max pooling of x [N, C, H, W]. The values are a gather at the argmax positions, so the
-    /// gradient (of every order) goes to the chosen input, as in PyTorch.
+    /// 2-D max pooling of x [N, C, H, W]. The gradient (of every order) goes to the chosen input, as in
+    /// PyTorch. When no gradient is recorded (eval, no-grad) no indices are built: the window maxima are
+    /// taken with SIMD down the rows, then across the columns.
     /// </summary>
-    public static Tensor MaxPool2d(Tensor input, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null, (int H, int W)? dilation = null, bool ceilMode = false) =>
-        MaxPool2dWithIndices(input, kernel, stride, padding, dilation, ceilMode).Values;
+    public static Tensor MaxPool2d(Tensor input, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null, (int H, int W)? dilation = null, bool ceilMode = false)
+    {
+        var window = MaxPoolWindow(input, kernel, stride, padding, dilation, ceilMode);
+        if (GradMode.IsEnabled && input.RequiresGrad) return MaxPoolIndexed(input, window).Values;
+        var x = input.Contiguous();
+        int n = input.shape[0], c = input.shape[1];
+        var y = Tensor.Empty([n, c, window.OutH, window.OutW]);
+        if (y.Numel == 0) return y;
+        unsafe
+        {
+            fixed (float* xp = &x.F[x.Offset], yp = y.F)
+                MaxPool2dKernel.Values(window, n * c, xp, yp);
+        }
+        return y;
+    }
 
     public static Tensor MaxPool2d(Tensor input, int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
         MaxPool2d(input, (kernel, kernel), (stride ?? kernel, stride ?? kernel), (padding, padding), (dilation, dilation), ceilMode);
@@ -15,52 +32,90 @@ public static partial class F
     /// <summary>Max pooling that also returns, per output, the flat index (h * W + w) of the chosen input.</summary>
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null, (int H, int W)? dilation = null, bool ceilMode = false)
     {
+        var window = MaxPoolWindow(input, kernel, stride, padding, dilation, ceilMode);
+        var (values, idx) = MaxPoolIndexed(input, window);
+        var indices = new long[idx.Length];
+        for (int i = 0; i < idx.Length; i++) indices[i] = idx[i];
+        return (values, new Tensor(new Storage(indices), values.shape.ToArray()));
+    }
+
+    private static PoolWindow MaxPoolWindow(Tensor input, (int H, int W) kernel, (int H, int W)? stride, (int H, int W)? padding, (int H, int W)? dilation, bool ceilMode)
+    {
         var s = stride ?? kernel;
         var p = padding ?? (0, 0);
         var d = dilation ?? (1, 1);
         if (input.Rank != 4)
             throw new ArgumentException($"max_pool2d: expected input [N, C, H, W], got shape {ShapeMath.Format(input.shape)}");
-        if (p.H > kernel.H / 2 || p.W > kernel.W / 2)
-            throw new ArgumentException($"max_pool2d: padding ({p.H}, {p.W}) must be at most half the kernel ({kernel.H}, {kernel.W})");
-        int n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3];
+        input.RequireDType(DType.Float32, "max_pool2d");
+        if (kernel.H <= 0 || kernel.W <= 0 || s.H <= 0 || s.W <= 0 || d.H <= 0 || d.W <= 0)
+            throw new ArgumentException($"max_pool2d: kernel ({kernel.H}, {kernel.W}), stride ({s.H}, {s.W}) and dilation ({d.H}, {d.W}) must be positive");
+        if (p.H < 0 || p.W < 0 || p.H > kernel.H / 2 || p.W > kernel.W / 2)
+            throw new ArgumentException($"max_pool2d: padding ({p.H}, {p.W}) must be at least 0 and at most half the kernel ({kernel.H}, {kernel.W})");
+        int h = input.shape[2], w = input.shape[3];
         int oh = PoolOutSize(h, kernel.H, s.H, p.H, d.H, ceilMode), ow = PoolOutSize(w, kernel.W, s.W, p.W, d.W, ceilMode);
         if (oh <= 0 || ow <= 0)
             throw new ArgumentException($"max_pool2d: input {h}x{w} is too small for kernel ({kernel.H}, {kernel.W}) with padding ({p.H}, {p.W})");
+        return new PoolWindow(h, w, oh, ow, kernel.H, kernel.W, s.H, s.W, p.H, p.W, d.H, d.W);
+    }
+
+    /// <summary>Values and argmax positions in one pass; the backward sends each gradient to its argmax.</summary>
+    private static (Tensor Values, int[] Indices) MaxPoolIndexed(Tensor input, PoolWindow window)
+    {
+        int n = input.shape[0], c = input.shape[1];
         var x = input.Contiguous();
-        var xs = x.AsSpan();
-        var idx = new long[n * c * oh * ow];
-        for (int plane = 0; plane < n * c; plane++)
+        var values = Tensor.Empty([n, c, window.OutH, window.OutW]);
+        var idx = new int[values.Numel];
+        if (values.Numel > 0)
         {
-            var src = xs.Slice(plane * h * w, h * w);
-            for (int i = 0; i < oh; i++)
-            for (int j = 0; j < ow; j++)
+            unsafe
             {
-                int best = -1;
-                float bestValue = float.NegativeInfinity;
-                for (int ki = 0; ki < kernel.H; ki++)
-                {
-                    int y = i * s.H - p.H + ki * d.H;
-                    if (y < 0 || y >= h) continue;
-                    for (int kj = 0; kj < kernel.W; kj++)
-                    {
-                        int xx = j * s.W - p.W + kj * d.W;
-                        if (xx < 0 || xx >= w) continue;
-                        float v = src[y * w + xx];
-                        if (best < 0 || v > bestValue || float.IsNaN(v))
-                        {
-                            best = y * w + xx;
-                            bestValue = v;
-                            if (float.IsNaN(v)) goto chosen;
-                        }
-                    }
-                }
-            chosen:
-                idx[(plane * oh + i) * ow + j] = best;
+                fixed (float* xp = &x.F[x.Offset], yp = values.F)
+                fixed (int* ip = idx)
+                    MaxPool2dKernel.ValuesAndIndices(window, n * c, xp, yp, ip);
             }
         }
-        var indices = new Tensor(new Storage(idx), [n, c, oh, ow]);
-        var values = input.Reshape(n, c, h * w).Gather(2, indices.View(n, c, oh * ow)).View(n, c, oh, ow);
-        return (values, indices);
+        var inputShape = input.shape.ToArray();
+        values = Graph.Record("MaxPool2DWithIndicesBackward", values, (g, _) => [MaxPoolScatter(g, idx, window, inputShape)], input);
+        return (values, idx);
+    }
+
+    /// <summary>
+    /// Max pooling's backward: g [N, C, oh, ow] added at the argmax positions of a zero [N, C, H, W].
+    /// Linear in g, so its own gradient is the matching gather, and the pair is closed under differentiation.
+    /// </summary>
+    private static Tensor MaxPoolScatter(Tensor g, int[] idx, PoolWindow window, int[] inputShape)
+    {
+        var gc = g.Contiguous();
+        var gx = Tensor.Empty(inputShape);
+        if (gx.Numel > 0 && gc.Numel > 0)
+        {
+            unsafe
+            {
+                fixed (float* gp = &gc.F[gc.Offset], gxp = gx.F)
+                fixed (int* ip = idx)
+                    MaxPool2dKernel.Scatter(window, inputShape[0] * inputShape[1], gp, ip, gxp);
+            }
+        }
+        else gx.MutableSpan().Clear();
+        return Graph.Record("MaxPool2DWithIndicesBackwardBackward", gx, (gg, _) => [MaxPoolGather(gg, idx, window, g.shape.ToArray())], g);
+    }
+
+    /// <summary>The values of t [N, C, H, W] at the argmax positions: [N, C, oh, ow].</summary>
+    private static Tensor MaxPoolGather(Tensor t, int[] idx, PoolWindow window, int[] outputShape)
+    {
+        var tc = t.Contiguous();
+        var y = Tensor.Empty(outputShape);
+        if (y.Numel > 0)
+        {
+            unsafe
+            {
+                fixed (float* tp = &tc.F[tc.Offset], yp = y.F)
+                fixed (int* ip = idx)
+                    MaxPool2dKernel.Gather(window, outputShape[0] * outputShape[1], tp, ip, yp);
+            }
+        }
+        var inputShape = t.shape.ToArray();
+        return Graph.Record("MaxPoolGatherBackward", y, (g, _) => [MaxPoolScatter(g, idx, window, inputShape)], t);
     }
 
     private static int PoolOutSize(int size, int kernel, int stride, int pad, int dilation, bool ceil)
