@@ -10,34 +10,36 @@ namespace Corvid.Vision;
 /// </summary>
 public sealed class BasicBlock : Module<Tensor, Tensor>
 {
-    private readonly Conv2d _conv1;
-    private readonly BatchNorm2d _bn1;
-    private readonly Conv2d _conv2;
-    private readonly BatchNorm2d _bn2;
-    private readonly Sequential? _downsample;
+    private readonly ConvBnFold _main1;
+    private readonly ConvBnFold _main2;
+    private readonly ConvBnFold? _shortcut;
 
     public BasicBlock(int inChannels, int outChannels, int stride)
     {
-        _conv1 = RegisterModule("conv1", new Conv2d(inChannels, outChannels, 3, stride, padding: 1, bias: false));
-        _bn1 = RegisterModule("bn1", new BatchNorm2d(outChannels));
-        _conv2 = RegisterModule("conv2", new Conv2d(outChannels, outChannels, 3, 1, padding: 1, bias: false));
-        _bn2 = RegisterModule("bn2", new BatchNorm2d(outChannels));
+        var conv1 = RegisterModule("conv1", new Conv2d(inChannels, outChannels, 3, stride, padding: 1, bias: false));
+        var bn1 = RegisterModule("bn1", new BatchNorm2d(outChannels));
+        var conv2 = RegisterModule("conv2", new Conv2d(outChannels, outChannels, 3, 1, padding: 1, bias: false));
+        var bn2 = RegisterModule("bn2", new BatchNorm2d(outChannels));
+        _main1 = new ConvBnFold(conv1, bn1);
+        _main2 = new ConvBnFold(conv2, bn2);
         if (stride != 1 || inChannels != outChannels)
         {
-            _downsample = RegisterModule("downsample", new Sequential(
-                new Conv2d(inChannels, outChannels, 1, stride, bias: false),
-                new BatchNorm2d(outChannels)));
+            var conv = new Conv2d(inChannels, outChannels, 1, stride, bias: false);
+            var bn = new BatchNorm2d(outChannels);
+            RegisterModule("downsample", new Sequential(conv, bn));
+            _shortcut = new ConvBnFold(conv, bn);
         }
     }
 
-    public bool HasDownsample => _downsample is not null;
+    public bool HasDownsample => _shortcut is not null;
 
     public override Tensor Forward(Tensor x)
     {
-        // x: (N, C_in, H, W); s = stride
-        var identity = _downsample is null ? x : _downsample.Forward(x); // (N, C_out, H/s, W/s)
-        var y = _bn1.Forward(_conv1.Forward(x)).Relu();                  // (N, C_out, H/s, W/s)
-        y = _bn2.Forward(_conv2.Forward(y));                              // (N, C_out, H/s, W/s)
-        return (y + identity).Relu();                                     // (N, C_out, H/s, W/s)
+        // x: (N, C_in, H, W); s = stride. In eval mode each conv+bn pair runs as one folded convolution,
+        // and the ReLUs write into the fresh convolution outputs (see ConvBnFold).
+        var identity = _shortcut is null ? x : _shortcut.Forward(x); // (N, C_out, H/s, W/s)
+        var y = ConvBnFold.Relu(_main1.Forward(x));                   // (N, C_out, H/s, W/s)
+        y = _main2.Forward(y);                                         // (N, C_out, H/s, W/s)
+        return ConvBnFold.AddRelu(y, identity);                        // (N, C_out, H/s, W/s)
     }
 }

@@ -27,8 +27,7 @@ public sealed record ResNet18Config(int? NumClasses = 1000, IReadOnlyList<int>? 
 /// </summary>
 public sealed class ResNet18 : Module<Tensor, Tensor>
 {
-    private readonly Conv2d _conv1;
-    private readonly BatchNorm2d _bn1;
+    private readonly ConvBnFold _stem;
     private readonly MaxPool2d _maxpool;
     private readonly Sequential[] _stages;
     private readonly Linear? _fc;
@@ -36,8 +35,9 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
     public ResNet18(ResNet18Config config)
     {
         Config = config;
-        _conv1 = RegisterModule("conv1", new Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false));
-        _bn1 = RegisterModule("bn1", new BatchNorm2d(64));
+        _stem = new ConvBnFold(
+            RegisterModule("conv1", new Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false)),
+            RegisterModule("bn1", new BatchNorm2d(64)));
         _maxpool = RegisterModule("maxpool", new MaxPool2d(3, stride: 2, padding: 1));
         if (config.Blocks.Count != ResNet18Config.StageWidths.Count || config.Blocks.Any(b => b < 1))
             throw new ArgumentException($"ResNet18: expected a positive block count for each of the 4 stages, got [{string.Join(", ", config.Blocks)}]");
@@ -63,7 +63,7 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor x)
     {
         // x: (N, 3, 224, 224) at ImageNet size; any size ≥ 32 works
-        x = _bn1.Forward(_conv1.Forward(x)).Relu();         // (N, 64, 112, 112)
+        x = ConvBnFold.Relu(_stem.Forward(x));              // (N, 64, 112, 112); conv1 + bn1 folded in eval mode
         x = _maxpool.Forward(x);                            // (N, 64, 56, 56)
         foreach (var stage in _stages) x = stage.Forward(x); // (N, 64, 56, 56) → (N, 128, 28, 28) → (N, 256, 14, 14) → (N, 512, 7, 7)
         x = F.AdaptiveAvgPool2d(x, 1).Flatten(1);           // (N, 512)
