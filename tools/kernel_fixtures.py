@@ -68,6 +68,12 @@ CONV_CASES = [
     ("implicit_oc48_stride2", 2, 5, 9, 11, 48, 3, 3, (2, 2), (1, 1), (1, 1), 1, True, False),
     ("implicit_groups2_oc80_dilation", 3, 4, 8, 7, 80, 3, 2, (1, 1), (2, 1), (2, 1), 2, True, False),
     ("implicit_oc40_kernel5_stride3_no_bias", 1, 3, 16, 16, 40, 5, 5, (3, 3), (2, 2), (1, 1), 1, False, False),
+    # 3x3 stride 1 with 16+ channels and 32+ output tiles: Winograd F(2x2, 3x3), forward and input gradient.
+    ("winograd_resnet_64x28x28", 1, 64, 28, 28, 64, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
+    ("winograd_odd_13x11_32to48", 2, 32, 13, 11, 48, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
+    ("winograd_pad0_no_bias", 1, 24, 17, 20, 20, 3, 3, (1, 1), (0, 0), (1, 1), 1, False, False),
+    ("winograd_pad2_asymmetric", 1, 16, 9, 14, 24, 3, 3, (1, 1), (2, 0), (1, 1), 1, True, False),
+    ("winograd_272_channels_k_split", 1, 272, 16, 16, 32, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
 ]
 
 

@@ -40,6 +40,11 @@ public static unsafe class Conv2d
                 DepthwiseConv2d.Forward(g, x, w, biasOrNull, y);
                 return;
             }
+            if (Winograd3x3.Applies(g))
+            {
+                Winograd3x3.Run(g, x, w, biasOrNull, y, flipped: false);
+                return;
+            }
             var work = new ImageWork { G = g, Backward = false, Input = x, Weight = w, Bias = biasOrNull, Output = y };
             RunOverImages(ref work);
         }
@@ -58,6 +63,11 @@ public static unsafe class Conv2d
             if (g.IsDepthwise)
             {
                 DepthwiseConv2d.BackwardInput(g, dy, w, dx);
+                return;
+            }
+            if (Winograd3x3.AppliesToInputGradient(g))
+            {
+                Winograd3x3.Run(Winograd3x3.InputGradientGeometry(g), dy, w, null, dx, flipped: true);
                 return;
             }
             var work = new ImageWork { G = g, Backward = true, Input = dx, Weight = w, Output = dy };

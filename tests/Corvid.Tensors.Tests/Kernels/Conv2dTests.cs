@@ -75,6 +75,19 @@ public class Conv2dTests
         Close.All(Fixtures.Array(c, "gradBias"), gradBias, what: name);
     }
 
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Winograd_fixtures_take_the_winograd_path_and_others_do_not(string name)
+    {
+        // The winograd_ cases (and the older ResNet-like one, 3x3 stride 1 with 16+ channels) check F(2x2, 3x3)
+        // against PyTorch: make sure they reach it (on AVX-512) and the other shapes keep their own paths.
+        var g = Geometry(Fixtures.Case(name));
+        bool winogradCase = name.StartsWith("winograd_", StringComparison.Ordinal) || name == "resnet_like_16to32";
+        bool expected = winogradCase && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        Assert.Equal(expected, Winograd3x3.Applies(g));
+        Assert.Equal(expected, Winograd3x3.AppliesToInputGradient(g));
+    }
+
     [Fact]
     public void Channels_not_divisible_by_groups_names_both_values()
     {
