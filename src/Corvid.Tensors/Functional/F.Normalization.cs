@@ -28,29 +28,7 @@ public static partial class F
         bool training = false, float momentum = 0.1f, float eps = 1e-5f)
     {
         if (x.Rank < 2) throw new ArgumentException($"batch_norm: expected input [N, C, …], got shape {ShapeMath.Format(x.shape)}");
-        int c = x.shape[1];
-        var statShape = Enumerable.Range(0, x.Rank).Select(d => d == 1 ? c : 1).ToArray();
-        var dims = Enumerable.Range(0, x.Rank).Where(d => d != 1).ToArray();
-        Tensor mean, variance;
-        if (training)
-        {
-            int count = x.Numel / Math.Max(c, 1);
-            if (count <= 1)
-                throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input shape {ShapeMath.Format(x.shape)}");
-            mean = x.Mean(dims, keepDim: true);
-            var centered = x - mean;
-            variance = (centered * centered).Mean(dims, keepDim: true);
-            if (runningMean is not null && runningVar is not null)
-            {
-                using (GradMode.NoGrad())
-                {
-                    runningMean.CopyFrom(runningMean * (1f - momentum) + mean.Reshape(c) * momentum);
-                    runningVar.CopyFrom(runningVar * (1f - momentum) + variance.Reshape(c) * (momentum * count / (count - 1f)));
-                }
-            }
-            var yTrain = centered * (variance + eps).Rsqrt();
-            return Affine(yTrain, weight, bias, statShape);
-        }
+        if (training) return BatchNormTraining(x, runningMean, runningVar, weight, bias, momentum, eps);
         if (runningMean is null || runningVar is null)
             throw new ArgumentException("batch_norm: evaluation mode needs running mean and variance");
         return BatchNormEval(x, runningMean, runningVar, weight, bias, eps);

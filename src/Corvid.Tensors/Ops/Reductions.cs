@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Corvid.Tensors.Autograd;
+using Corvid.Tensors.Kernels;
 
 namespace Corvid.Tensors;
 
@@ -13,15 +14,7 @@ public sealed partial class Tensor
     /// </summary>
     private ArraySegment<float> RowsOver(int[] dims, string op, out int[] reducedShape, out int[] keptShape, out int rowLength)
     {
-        RequireDType(DType.Float32, op);
-        var reduce = new bool[Rank];
-        foreach (var dim in dims)
-        {
-            int d = ShapeMath.WrapDim(dim, Rank, op);
-            if (Rank == 0) continue;
-            if (reduce[d]) throw new ArgumentException($"{op}: dim {d} appears more than once in {ShapeMath.Format(dims)}");
-            reduce[d] = true;
-        }
+        var reduce = ReduceFlags(dims, op);
         int reducedCount = 0;
         foreach (var r in reduce) if (r) reducedCount++;
         var order = new int[Rank];
@@ -52,6 +45,60 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Which dims <paramref name="dims"/> names (negative ones wrapped), checking each is valid and named once.</summary>
+    private bool[] ReduceFlags(int[] dims, string op)
+    {
+        RequireDType(DType.Float32, op);
+        var reduce = new bool[Rank];
+        foreach (var dim in dims)
+        {
+            int d = ShapeMath.WrapDim(dim, Rank, op);
+            if (Rank == 0) continue;
+            if (reduce[d]) throw new ArgumentException($"{op}: dim {d} appears more than once in {ShapeMath.Format(dims)}");
+            reduce[d] = true;
+        }
+        return reduce;
+    }
+
+    /// <summary>
+    /// Sums (or averages) over <paramref name="dims"/> in place when this tensor is contiguous and the
+    /// reduced dims form a leading block, a trailing block or both, as [outer, kept, inner]; false otherwise.
+    /// </summary>
+    private bool TryBlockSum(int[] dims, string op, bool mean, bool keepDim, out Tensor result, out int[] keptShape, out int count)
+    {
+        var reduce = ReduceFlags(dims, op);
+        result = null!;
+        keptShape = new int[Rank];
+        count = 1;
+        int outer = 1, kept = 1, inner = 1, phase = 0; // 0: leading reduced, 1: kept, 2: trailing reduced
+        for (int d = 0; d < Rank; d++)
+        {
+            keptShape[d] = reduce[d] ? 1 : shape[d];
+            if (reduce[d]) count *= shape[d];
+            if (shape[d] == 1) continue; // a size-1 dim fits any block
+            if (reduce[d])
+            {
+                if (phase == 1) phase = 2;
+                if (phase == 0) outer *= shape[d];
+                else inner *= shape[d];
+            }
+            else
+            {
+                if (phase == 2) return false;
+                phase = 1;
+                kept *= shape[d];
+            }
+        }
+        if (!IsContiguous || Numel == 0 || Rank == 0) return false;
+        result = Empty(keepDim ? keptShape : ReducedShape(dims, op));
+        unsafe
+        {
+            fixed (float* x = &F[Offset], y = result.F)
+                BlockSumKernel.Sum(x, y, outer, kept, inner, mean ? count : 1f);
+        }
+        return true;
+    }
+
     /// <summary>The shape left after reducing <paramref name="dims"/> without keepDim.</summary>
     private int[] ReducedShape(int[] dims, string op)
     {
@@ -69,6 +116,8 @@ public sealed partial class Tensor
     public Tensor Sum(int[] dims, bool keepDim = false)
     {
         var x = this;
+        if (TryBlockSum(dims, "sum", mean: false, keepDim, out var summed, out var blockKept, out _))
+            return Graph.Record("SumBackward", summed, (g, _) => [g.Reshape(blockKept).Expand(x.shape)], x);
         var rows = RowsOver(dims, "sum", out var reducedShape, out var keptShape, out int n);
         var result = Empty(keepDim ? keptShape : reducedShape);
         var o = result.F;
@@ -83,6 +132,8 @@ public sealed partial class Tensor
     public Tensor Mean(int[] dims, bool keepDim = false)
     {
         var x = this;
+        if (TryBlockSum(dims, "mean", mean: true, keepDim, out var averaged, out var blockKept, out int count))
+            return Graph.Record("MeanBackward", averaged, (g, _) => [g.Reshape(blockKept).Expand(x.shape) / count], x);
         var rows = RowsOver(dims, "mean", out var reducedShape, out var keptShape, out int n);
         var result = Empty(keepDim ? keptShape : reducedShape);
         var o = result.F;

@@ -1,0 +1,55 @@
+using System.Numerics.Tensors;
+
+namespace Corvid.Tensors.Kernels;
+
+/// <summary>
+/// <c>y[k] = Σ_o Σ_i x[o, k, i] / divisor</c> over contiguous x viewed as [outer, kept, inner]: every sum
+/// whose reduced dims are a leading block, a trailing block or both (a bias gradient over [N, D], batch-norm
+/// statistics over N, H, W of NCHW), read in place instead of permuted into a copy first.
+/// </summary>
+/// <remarks>
+/// Each output element is summed in the same order whatever the thread count (threads split the kept
+/// elements, never a sum), so results are bit-identical for any <see cref="Threads.Count"/>.
+/// </remarks>
+internal static unsafe class BlockSumKernel
+{
+    const int ParallelThreshold = 1 << 16;
+
+    public static void Sum(float* x, float* y, int outer, int kept, int inner, float divisor)
+    {
+        var work = new Work { X = x, Y = y, Outer = outer, Kept = kept, Inner = inner, Divisor = divisor };
+        long size = (long)outer * kept * inner;
+        // Rows of one kept element are split no finer than 16 outputs, so threads never share a cache line for long.
+        int units = inner == 1 ? Math.Max(1, kept / 16) : kept;
+        int parts = size < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, units);
+        WorkerPool.Run(ref work, parts);
+    }
+
+    struct Work : IParallelWork
+    {
+        public float* X, Y;
+        public int Outer, Kept, Inner;
+        public float Divisor;
+
+        public readonly void Execute(int part, int parts)
+        {
+            int start = (int)((long)Kept * part / parts), end = (int)((long)Kept * (part + 1) / parts);
+            if (start >= end) return;
+            if (Inner == 1)
+            {
+                // Reduced dims lead: add the rows [outer][start..end) into the output, one vector pass per row.
+                var acc = new Span<float>(Y + start, end - start);
+                new ReadOnlySpan<float>(X + start, end - start).CopyTo(acc);
+                for (int o = 1; o < Outer; o++) TensorPrimitives.Add(acc, new ReadOnlySpan<float>(X + (long)o * Kept + start, end - start), acc);
+                if (Divisor != 1f) TensorPrimitives.Divide(acc, Divisor, acc);
+                return;
+            }
+            for (int k = start; k < end; k++)
+            {
+                float sum = 0f;
+                for (int o = 0; o < Outer; o++) sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(X + ((long)o * Kept + k) * Inner, Inner));
+                Y[k] = sum / Divisor;
+            }
+        }
+    }
+}
