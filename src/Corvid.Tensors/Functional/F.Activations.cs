@@ -1,4 +1,5 @@
 using Corvid.Tensors.Autograd;
+using Corvid.Tensors.Kernels;
 
 namespace Corvid.Tensors;
 
@@ -13,10 +14,26 @@ public static partial class F
     /// <summary>GELU: exact <c>x·Φ(x)</c> (approximate "none") or the tanh approximation ("tanh").</summary>
     public static Tensor Gelu(Tensor x, string approximate = "none") => approximate switch
     {
-        "none" => 0.5f * x * (1f + (x * (1f / MathF.Sqrt(2f))).Erf()),
+        "none" => GeluExact(x),
         "tanh" => 0.5f * x * (1f + (MathF.Sqrt(2f / MathF.PI) * (x + 0.044715f * x * x * x)).Tanh()),
         _ => throw new ArgumentException($"gelu: unknown approximation '{approximate}' (expected 'none' or 'tanh')"),
     };
+
+    /// <summary>
+    /// x·Φ(x) in one vectorised pass, its gradient g·(Φ(x) + x·φ(x)) in another. Under create-graph the
+    /// gradient is built from differentiable ops instead, so it can be differentiated again.
+    /// </summary>
+    private static Tensor GeluExact(Tensor x)
+    {
+        var y = Tensor.PointwiseMap<GeluOp>(x, x, "gelu");
+        return Graph.Record("GeluBackward", y, (g, _) =>
+        {
+            if (!GradMode.IsEnabled) return [Tensor.PointwiseMap<GeluBackwardOp>(g, x, "gelu_backward")];
+            var cdf = 0.5f * (1f + (x * (1f / MathF.Sqrt(2f))).Erf());
+            var pdf = (x * x * -0.5f).Exp() * (1f / MathF.Sqrt(2f * MathF.PI));
+            return [g * (cdf + x * pdf)];
+        }, x);
+    }
 
     /// <summary>SiLU (swish): x·sigmoid(x).</summary>
     public static Tensor Silu(Tensor x) => x * x.Sigmoid();

@@ -1,4 +1,5 @@
 using Corvid.Tensors.Autograd;
+using Corvid.Tensors.Kernels;
 
 namespace Corvid.Tensors;
 
@@ -137,7 +138,32 @@ public sealed partial class Tensor
     {
         var x = this;
         var result = ElementwiseKernels.Unary<ReluOp>(x, "relu");
-        return Graph.Record("ReluBackward", result, (g, _) => [g * ElementwiseKernels.Unary<PositiveOp>(x.Detach(), "relu_backward")], x);
+        return Graph.Record("ReluBackward", result, (g, _) => [ReluGradient(g, x.Detach())], x);
+    }
+
+    /// <summary>
+    /// relu's input gradient, g where x &gt; 0 else 0, in one pass. It is linear in g with x a constant
+    /// mask, so its own gradient is the same map of the incoming gradient (which keeps it differentiable
+    /// to any order, as second-order MAML needs).
+    /// </summary>
+    private static Tensor ReluGradient(Tensor g, Tensor x)
+    {
+        var result = PointwiseMap<ReluBackwardOp>(g, x, "relu_backward");
+        return Graph.Record("ReluGradientBackward", result, (gg, _) => [ReluGradient(gg, x)], g);
+    }
+
+    /// <summary>op(a, b) elementwise over two tensors of the same shape (any layout), into a new contiguous tensor.</summary>
+    internal static Tensor PointwiseMap<TOp>(Tensor a, Tensor b, string op) where TOp : struct, IPointwiseOp
+    {
+        a.RequireDType(DType.Float32, op);
+        b.RequireDType(DType.Float32, op);
+        if (!ShapeMath.SameShape(a.shape, b.shape))
+            throw new ArgumentException($"{op}: shapes {ShapeMath.Format(a.shape)} and {ShapeMath.Format(b.shape)} differ");
+        var ac = a.IsContiguous ? a : a.Detach().Contiguous();
+        var bc = b.IsContiguous ? b : b.Detach().Contiguous();
+        var result = Empty(a.shape);
+        PointwiseKernel.Run<TOp>(ac.F.AsSpan(ac.Offset, ac.Numel), bc.F.AsSpan(bc.Offset, bc.Numel), result.F);
+        return result;
     }
 
     public Tensor Erf()

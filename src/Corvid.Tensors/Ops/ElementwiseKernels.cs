@@ -275,7 +275,7 @@ internal struct PositiveOp : IUnaryOp
 internal struct ErfOp : IUnaryOp
 {
     public static float Apply(float x) => Erf.Compute(x);
-    public static void Span(ReadOnlySpan<float> x, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = Erf.Compute(x[i]); }
+    public static void Span(ReadOnlySpan<float> x, Span<float> d) => Erf.Span(x, d);
 }
 
 internal struct SinOp : IUnaryOp
