@@ -194,6 +194,9 @@ OPS = {
     # normalisation
     "layer_norm": lambda x, p: F.layer_norm(x["x"], p["shape"], x.get("w"), x.get("b"), p["eps"]),
     "batch_norm_train": lambda x, p: batch_norm_train(x, p),
+    "add_relu": lambda x, p: F.relu(x["a"] + x["b"]),
+    "conv_bn_eval": lambda x, p: F.batch_norm(F.conv2d(x["x"], x["w"], x.get("cb"), p["stride"], p["padding"]), x["rm"], x["rv"], x["g"], x["b"],
+                                              training=False, eps=p["eps"]),
     "batch_norm_eval": lambda x, p: F.batch_norm(x["x"], x["rm"], x["rv"], x.get("w"), x.get("b"), training=False, eps=p["eps"]),
     "group_norm": lambda x, p: F.group_norm(x["x"], p["groups"], x.get("w"), x.get("b"), p["eps"]),
     # losses
@@ -441,6 +444,36 @@ def maml():
     GROUPS["maml"] = (tensors, {"config": json.dumps({"ways": ways, "shots": shots, "steps": steps, "inner_lr": inner_lr})})
 
 
+def inference():
+    """The inference-path kernels: max pool without indices (SIMD, threads), eval batch norm as one
+    scale+shift pass, fused add+ReLU and conv-BN weight folding. Small sizes with odd widths for the vector
+    tails; splitting over threads is checked in Corvid's tests against one thread (InferencePathTests)."""
+    g = "inference"
+    x = randn(1, 4, 20, 52)
+    case(g, "max_pool2d_resnet", "max_pool2d", [("x", x, True)], {"kernel": 3, "stride": 2, "padding": 1, "dilation": 1, "ceil_mode": False})
+    special = randn(1, 3, 9, 40)
+    special[0, 0, 2, 5] = np.nan
+    special[0, 1, 4, 17] = np.nan
+    special[0, 2, :, 30:] = -np.inf
+    case(g, "max_pool2d_stride1_nan_inf", "max_pool2d", [("x", special, True)], {"kernel": 3, "stride": 1, "padding": 1, "dilation": 1, "ceil_mode": False})
+    case(g, "max_pool2d_rect_dilated_ceil", "max_pool2d", [("x", randn(2, 3, 11, 37), True)],
+         {"kernel": [3, 2], "stride": [2, 3], "padding": [1, 1], "dilation": [2, 1], "ceil_mode": True})
+    case(g, "max_pool2d_stride2_ceil_odd", "max_pool2d", [("x", randn(2, 4, 13, 35), True)], {"kernel": 3, "stride": 2, "padding": 0, "dilation": 1, "ceil_mode": True})
+    case(g, "batch_norm_eval_planes", "batch_norm_eval", [("x", randn(2, 6, 7, 19) * 2 + 1, True), ("rm", randn(6), False), ("rv", positive(6), False),
+                                                           ("w", randn(6), True), ("b", randn(6), True)], {"eps": 1e-5}, second=True)
+    case(g, "batch_norm_eval_no_affine", "batch_norm_eval", [("x", randn(2, 5, 3, 3), True), ("rm", randn(5), False), ("rv", positive(5), False)], {"eps": 1e-3})
+    case(g, "batch_norm_eval_1d", "batch_norm_eval", [("x", randn(6, 19), True), ("rm", randn(19), False), ("rv", positive(19), False),
+                                                       ("w", randn(19), True), ("b", randn(19), True)], {"eps": 1e-5})
+    case(g, "add_relu", "add_relu", [("a", randn(2, 3, 5, 7), True), ("b", randn(2, 3, 5, 7), True)], {}, second=True)
+    case(g, "add_relu_one_operand_grad", "add_relu", [("a", randn(3, 37), True), ("b", randn(3, 37), False)], {})
+    case(g, "conv_bn_fold", "conv_bn_eval", [("x", randn(2, 6, 11, 10), False), ("w", randn(8, 6, 3, 3), False), ("rm", randn(8), False),
+                                              ("rv", positive(8), False), ("g", randn(8), False), ("b", randn(8), False)],
+         {"stride": 2, "padding": 1, "eps": 1e-5}, atol=1e-5)
+    case(g, "conv_bn_fold_conv_bias", "conv_bn_eval", [("x", randn(1, 4, 9, 9), False), ("w", randn(5, 4, 1, 1), False), ("cb", randn(5), False),
+                                                        ("rm", randn(5), False), ("rv", positive(5), False), ("g", randn(5), False), ("b", randn(5), False)],
+         {"stride": 1, "padding": 0, "eps": 1e-5}, atol=1e-5)
+
+
 def main():
     elementwise()
     reductions()
@@ -449,6 +482,7 @@ def main():
     convolution()
     normalization_and_losses()
     maml()
+    inference()  # last, so the cases before it keep their random inputs
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():

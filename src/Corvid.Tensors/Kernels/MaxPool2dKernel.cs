@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Corvid.Tensors.Kernels;
 
@@ -58,10 +59,12 @@ internal static unsafe class MaxPool2dKernel
             switch (Kind)
             {
                 case Pass.Values:
-                    // One row of column maxima, reused for every output row of every plane of this part.
-                    float[]? rented = G.W > 1024 ? new float[G.W] : null;
-                    Span<float> stackRow = rented is null ? stackalloc float[G.W] : default;
-                    fixed (float* row = rented is null ? stackRow : rented)
+                    // One row of column maxima between −∞ padding, reused for every output row of this part's planes.
+                    int padded = PaddedRowLength(G);
+                    float[]? heap = padded > 2048 ? new float[padded] : null;
+                    Span<float> scratch = heap is null ? stackalloc float[padded] : heap;
+                    scratch.Fill(float.NegativeInfinity);
+                    fixed (float* row = scratch)
                     {
                         for (int p = start; p < end; p++) ValuesPlane(G, A + (long)p * inPlane, B + (long)p * outPlane, row);
                     }
@@ -91,48 +94,74 @@ internal static unsafe class MaxPool2dKernel
     }
 
     /// <summary>
-    /// Separable: for each output row, the maximum down the window's rows (contiguous, SIMD) into
-    /// <paramref name="row"/>, then the maximum across each window's columns of that row.
+    /// The scratch row: left padding, the W columns, right padding up to the last window's end, and one
+    /// vector pair of slack for the strided loads. Padding holds −∞, which no window maximum can pick
+    /// unless the window's real values are −∞ too (same value), so the across pass needs no bounds checks.
     /// </summary>
-    static void ValuesPlane(in PoolWindow g, float* x, float* y, float* row)
+    static int PaddedRowLength(in PoolWindow g) =>
+        g.PW + g.W + Math.Max(0, (g.OutW - 1) * g.SW + (g.KW - 1) * g.DW + 1 - g.PW - g.W) + 32;
+
+    /// <summary>
+    /// Separable: for each output row, the maximum down the window's rows (contiguous, SIMD) into the
+    /// scratch row, then the maximum across each window's columns of that row.
+    /// </summary>
+    static void ValuesPlane(in PoolWindow g, float* x, float* y, float* padded)
     {
+        float* row = padded + g.PW;
         for (int i = 0; i < g.OutH; i++)
         {
-            float* source = null;
+            float* first = null;
             int rows = 0;
             for (int ki = 0; ki < g.KH; ki++)
             {
                 int r = i * g.SH - g.PH + ki * g.DH;
                 if ((uint)r >= (uint)g.H) continue;
                 float* line = x + (long)r * g.W;
-                if (rows == 0) source = line;
-                else if (rows == 1) MaxInto(source, line, row, g.W);
-                else MaxInto(row, line, row, g.W);
+                if (rows == 0) first = line;
+                else MaxInto(rows == 1 ? first : row, line, row, g.W);
                 rows++;
             }
-            if (rows > 1) source = row;
-            AcrossColumns(g, source, y + (long)i * g.OutW);
+            if (rows == 1) Buffer.MemoryCopy(first, row, (long)g.W * sizeof(float), (long)g.W * sizeof(float));
+            AcrossColumns(g, padded, y + (long)i * g.OutW);
         }
     }
 
-    static void AcrossColumns(in PoolWindow g, float* line, float* y)
+    /// <summary>y[j] = max over kj of padded[j·SW + kj·DW]; stride 2 (ResNet's pool) de-interleaves two vectors per tap.</summary>
+    static void AcrossColumns(in PoolWindow g, float* padded, float* y)
     {
-        for (int j = 0; j < g.OutW; j++)
+        int j = 0;
+        if (Avx512F.IsSupported && g.SW == 2)
         {
-            int c0 = j * g.SW - g.PW;
-            float best = float.NegativeInfinity;
-            bool any = false;
-            for (int kj = 0; kj < g.KW; kj++)
+            var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; j <= g.OutW - 16; j += 16)
             {
-                int c = c0 + kj * g.DW;
-                if ((uint)c >= (uint)g.W) continue;
-                float v = line[c];
-                if (!any || v > best || float.IsNaN(v))
+                float* at = padded + 2 * j;
+                var best = Avx512F.PermuteVar16x32x2(Vector512.Load(at), evens, Vector512.Load(at + 16));
+                for (int kj = 1; kj < g.KW; kj++)
                 {
-                    best = v;
-                    any = true;
-                    if (float.IsNaN(v)) break;
+                    float* tap = at + kj * g.DW;
+                    best = Vector512.Max(best, Avx512F.PermuteVar16x32x2(Vector512.Load(tap), evens, Vector512.Load(tap + 16)));
                 }
+                best.Store(y + j);
+            }
+        }
+        else if (Vector512.IsHardwareAccelerated && g.SW == 1)
+        {
+            for (; j <= g.OutW - 16; j += 16)
+            {
+                var best = Vector512.Load(padded + j);
+                for (int kj = 1; kj < g.KW; kj++) best = Vector512.Max(best, Vector512.Load(padded + j + kj * g.DW));
+                best.Store(y + j);
+            }
+        }
+        for (; j < g.OutW; j++)
+        {
+            float* at = padded + j * g.SW;
+            float best = at[0];
+            for (int kj = 1; kj < g.KW; kj++)
+            {
+                float v = at[kj * g.DW];
+                if (!float.IsNaN(best) && (v > best || float.IsNaN(v))) best = v;
             }
             y[j] = best;
         }

@@ -116,6 +116,12 @@ internal static class OpRegistry
             var y = F.BatchNorm(x["x"], rm, rv, Opt(x, "w"), Opt(x, "b"), training: true, Fl(p, "momentum"), Fl(p, "eps"));
             return [y, rm, rv];
         },
+        ["add_relu"] = (x, _) => One(F.AddRelu(x["a"], x["b"])),
+        ["conv_bn_eval"] = (x, p) =>
+        {
+            var (w, b) = F.FuseConvBnWeights(x["w"], Opt(x, "cb"), x["rm"], x["rv"], x["g"], x["b"], Fl(p, "eps"));
+            return One(F.Conv2d(x["x"], w, b, Pair(p, "stride"), Pair(p, "padding")));
+        },
         ["batch_norm_eval"] = (x, p) => One(F.BatchNorm(x["x"], x["rm"], x["rv"], Opt(x, "w"), Opt(x, "b"), training: false, eps: Fl(p, "eps"))),
         ["group_norm"] = (x, p) => One(F.GroupNorm(x["x"], I(p, "groups"), Opt(x, "w"), Opt(x, "b"), Fl(p, "eps"))),
 
