@@ -15,6 +15,7 @@ public static class CorvidApp
         InfoCommand.Create(),
         AttentionCommand.Create(),
         ServeCommand.Create(),
+        TrainCommand.Create(),
         BenchCommand.Create(),
         TokenizeCommand.Create(),
         DebateCommand.Create(),

@@ -19,5 +19,9 @@ public interface IModelHandler
     JsonNode Postprocess(IReadOnlyList<NamedTensor> outputs, HandlerContext context);
 }
 
-/// <summary>What a handler knows about the model it serves.</summary>
-public sealed record HandlerContext(string ModelName, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs, IReadOnlyList<string> Labels);
+/// <summary>What a handler knows about the model it serves; <paramref name="Image"/> null means ImageNet's pipeline.</summary>
+public sealed record HandlerContext(string ModelName, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs, IReadOnlyList<string> Labels,
+    Models.ImagePreprocessing? Image = null)
+{
+    public Models.ImagePreprocessing ImagePipeline => Image ?? Models.ImagePreprocessing.ImageNet;
+}

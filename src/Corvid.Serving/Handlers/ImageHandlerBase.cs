@@ -3,7 +3,10 @@ using Corvid.Serving.Tensors;
 
 namespace Corvid.Serving.Handlers;
 
-/// <summary>Image in, via <see cref="ImagePreprocessor"/>, into the model's first input as (1,3,224,224).</summary>
+/// <summary>
+/// Image in, via <see cref="ImagePreprocessor"/> and the manifest's image pipeline, into the model's first input
+/// as (1, channels, crop, crop): (1,3,224,224) for ImageNet models, (1,1,28,28) for a Fashion-MNIST one.
+/// </summary>
 public abstract class ImageHandlerBase : IModelHandler
 {
     public abstract string Name { get; }
@@ -12,12 +15,25 @@ public abstract class ImageHandlerBase : IModelHandler
     {
         if (context.Inputs.Count == 0) throw new InvalidOperationException($"model '{context.ModelName}' declares no input");
         var input = context.Inputs[0];
-        if (input.DataType != TensorDataType.Float32 || input.Shape.Length != 4 || input.Shape[1] is not (3 or -1))
+        var pipeline = context.ImagePipeline;
+        int[] shape = [1, pipeline.Channels, pipeline.Crop, pipeline.Crop];
+        if (input.DataType != TensorDataType.Float32 || input.Shape.Length != 4 || !Fits(input.Shape, shape))
         {
-            throw new InvalidOperationException($"handler {Name} feeds a (N,3,224,224) float image but model '{context.ModelName}' expects {input}");
+            throw new InvalidOperationException(
+                $"handler {Name} feeds a (N,{pipeline.Channels},{pipeline.Crop},{pipeline.Crop}) float image (the manifest's image section) but model '{context.ModelName}' expects {input}");
         }
-        var chw = ImagePreprocessor.Preprocess(body);
-        return [NamedTensor.Float32(input.Name, [1, 3, ImagePreprocessor.CropTo, ImagePreprocessor.CropTo], chw)];
+        var chw = ImagePreprocessor.Preprocess(body, pipeline);
+        return [NamedTensor.Float32(input.Name, shape, chw)];
+    }
+
+    /// <summary>Every dimension after the batch equals the image's, or is free (-1).</summary>
+    private static bool Fits(int[] declared, int[] image)
+    {
+        for (var d = 1; d < declared.Length; d++)
+        {
+            if (declared[d] != image[d] && declared[d] != -1) return false;
+        }
+        return true;
     }
 
     public abstract JsonNode Postprocess(IReadOnlyList<NamedTensor> outputs, HandlerContext context);

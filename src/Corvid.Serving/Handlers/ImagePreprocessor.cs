@@ -1,4 +1,5 @@
 using System.Buffers;
+using Corvid.Serving.Models;
 using SkiaSharp;
 
 namespace Corvid.Serving.Handlers;
@@ -6,7 +7,9 @@ namespace Corvid.Serving.Handlers;
 /// <summary>
 /// The torchvision pipeline the article's classifier uses, on SkiaSharp-decoded pixels:
 /// <c>Resize(256)</c> (shorter side to 256, bilinear) → <c>CenterCrop(224)</c> → <c>ToTensor()</c> →
-/// <c>Normalize(ImageNet mean, std)</c>, producing a (3,224,224) RGB float tensor.
+/// <c>Normalize(ImageNet mean, std)</c>, producing a (3,224,224) RGB float tensor. A manifest's <c>image</c>
+/// section (<see cref="ImagePreprocessing"/>) changes the sizes, the statistics and RGB for luma, e.g. for a
+/// 28×28 grayscale Fashion-MNIST model.
 ///
 /// The resize is Pillow's own algorithm (torchvision resizes PIL images with Pillow): a triangle filter
 /// whose support widens with the downscale factor, so a large photo is averaged, not aliased, and 8-bit
@@ -20,25 +23,33 @@ public static class ImagePreprocessor
     /// <summary>Decoding larger images is refused: 8,000 × 8,000 RGBA is already 256 MB.</summary>
     public const long MaxPixels = 64_000_000;
 
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
-    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+    /// <summary>Decodes JPEG, PNG, WebP, GIF or BMP bytes and writes the (3,224,224) ImageNet tensor into <paramref name="chw"/>.</summary>
+    public static void Preprocess(ReadOnlySpan<byte> encoded, Span<float> chw) => Preprocess(encoded, chw, ImagePreprocessing.ImageNet);
 
-    /// <summary>Decodes JPEG, PNG, WebP, GIF or BMP bytes and writes the (3,224,224) tensor into <paramref name="chw"/>.</summary>
-    public static void Preprocess(ReadOnlySpan<byte> encoded, Span<float> chw)
+    public static float[] Preprocess(ReadOnlySpan<byte> encoded) => Preprocess(encoded, ImagePreprocessing.ImageNet);
+
+    /// <summary>
+    /// Decodes the image and writes the (channels, crop, crop) tensor of <paramref name="pipeline"/> into
+    /// <paramref name="chw"/>: resize the shorter side, centre crop, optionally to luma, then normalise.
+    /// </summary>
+    public static void Preprocess(ReadOnlySpan<byte> encoded, Span<float> chw, ImagePreprocessing pipeline)
     {
-        if (chw.Length != 3 * CropTo * CropTo) throw new ArgumentException($"destination holds {chw.Length} floats, the image tensor needs {3 * CropTo * CropTo}");
+        var crop = pipeline.Crop;
+        var needed = pipeline.Channels * crop * crop;
+        if (chw.Length != needed) throw new ArgumentException($"destination holds {chw.Length} floats, the image tensor needs {needed}");
         // Pixel buffers are rented: a 640x480 image needs 1.2 MB, and fresh large arrays on every request
         // would keep the garbage collector busy on the cores the model needs.
         var (rgba, width, height) = DecodeRgba(encoded);
         try
         {
-            var (outW, outH) = ResizedSize(width, height, ResizeTo);
-            var left = (int)Math.Round((outW - CropTo) / 2.0, MidpointRounding.ToEven);
-            var top = (int)Math.Round((outH - CropTo) / 2.0, MidpointRounding.ToEven);
-            var cropped = ResampleWindow(rgba, width, height, outW, outH, left, top, CropTo, CropTo);
+            var (outW, outH) = ResizedSize(width, height, pipeline.Resize);
+            var left = (int)Math.Round((outW - crop) / 2.0, MidpointRounding.ToEven);
+            var top = (int)Math.Round((outH - crop) / 2.0, MidpointRounding.ToEven);
+            var cropped = ResampleWindow(rgba, width, height, outW, outH, left, top, crop, crop);
             try
             {
-                Normalize(cropped, chw);
+                if (pipeline.Grayscale) NormalizeLuma(cropped, chw, crop * crop, pipeline.Mean[0], pipeline.Std[0]);
+                else Normalize(cropped, chw, crop * crop, pipeline.Mean, pipeline.Std);
             }
             finally
             {
@@ -51,10 +62,10 @@ public static class ImagePreprocessor
         }
     }
 
-    public static float[] Preprocess(ReadOnlySpan<byte> encoded)
+    public static float[] Preprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing pipeline)
     {
-        var chw = new float[3 * CropTo * CropTo];
-        Preprocess(encoded, chw);
+        var chw = new float[pipeline.Channels * pipeline.Crop * pipeline.Crop];
+        Preprocess(encoded, chw, pipeline);
         return chw;
     }
 
@@ -195,18 +206,31 @@ public static class ImagePreprocessor
         return output;
     }
 
-    private static void Normalize(byte[] rgb, Span<float> chw)
+    private static void Normalize(byte[] rgb, Span<float> chw, int plane, float[] means, float[] stds)
     {
-        var plane = CropTo * CropTo;
         for (var c = 0; c < 3; c++)
         {
-            var mean = Mean[c];
-            var std = Std[c];
+            var mean = means[c];
+            var std = stds[c];
             var dst = chw.Slice(c * plane, plane);
             for (var i = 0; i < plane; i++)
             {
                 dst[i] = (rgb[i * 3 + c] / 255f - mean) / std;
             }
+        }
+    }
+
+    /// <summary>
+    /// Pillow's <c>convert("L")</c>: ITU-R 601-2 luma in 16-bit fixed point, rounded, so a gray pixel
+    /// (r = g = b) keeps its exact value; then the same scaling and normalisation as an RGB channel.
+    /// </summary>
+    private static void NormalizeLuma(byte[] rgb, Span<float> chw, int plane, float mean, float std)
+    {
+        var dst = chw[..plane];
+        for (var i = 0; i < plane; i++)
+        {
+            var luma = (rgb[i * 3] * 19595 + rgb[i * 3 + 1] * 38470 + rgb[i * 3 + 2] * 7471 + 0x8000) >> 16;
+            dst[i] = (luma / 255f - mean) / std;
         }
     }
 }

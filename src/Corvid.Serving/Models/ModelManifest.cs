@@ -22,6 +22,10 @@ public sealed record ModelManifest
     public required string Weights { get; init; }
     /// <summary>Optional labels file: one label per line, or TorchServe's index_to_name.json.</summary>
     public string? Labels { get; set; }
+    /// <summary>The <c>corvid</c> runtime's model definition (layers as JSON), relative to the package root.</summary>
+    public string? Definition { get; set; }
+    /// <summary>How the image handlers preprocess a picture; unset means ImageNet's 256 / 224 RGB pipeline.</summary>
+    public ImagePreprocessing? Image { get; set; }
     public BatchingOptions Batching { get; set; } = new();
     public int Workers { get; set; } = 1;
     /// <summary>Intra-op threads per worker; unset means logical cores / workers.</summary>
@@ -62,7 +66,12 @@ public sealed record ModelManifest
         Require(IntraOpThreads is null or >= 1, $"{source}: field 'intraOpThreads' is {IntraOpThreads}; it must be at least 1");
         Require(Batching.MaxBatchSize >= 1, $"{source}: field 'batching.maxBatchSize' is {Batching.MaxBatchSize}; it must be at least 1");
         Require(Batching.MaxBatchDelayMs >= 0, $"{source}: field 'batching.maxBatchDelayMs' is {Batching.MaxBatchDelayMs}; it must be 0 or more");
+        Require(Definition is null || !string.IsNullOrWhiteSpace(Definition), $"{source}: field 'definition' is empty");
+        Image?.Validate(source);
     }
+
+    /// <summary>The image pipeline the handlers use: the manifest's <c>image</c> section or ImageNet's.</summary>
+    public ImagePreprocessing ImagePipeline() => Image ?? ImagePreprocessing.ImageNet;
 
     public static bool IsSafeName(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= 128 && name != "." && name != ".."

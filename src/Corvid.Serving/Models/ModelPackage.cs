@@ -24,6 +24,14 @@ public sealed record ModelPackage(ModelManifest Manifest, string Directory)
         {
             throw new ModelLoadException($"{manifestPath}: weights file '{manifest.Weights}' does not exist in '{root}'");
         }
+        if (manifest.Definition is not null)
+        {
+            package.RequireInside(manifest.Definition, "definition");
+            if (!File.Exists(Path.Combine(root, manifest.Definition)))
+            {
+                throw new ModelLoadException($"{manifestPath}: definition file '{manifest.Definition}' does not exist in '{root}'");
+            }
+        }
         if (manifest.Labels is not null)
         {
             package.RequireInside(manifest.Labels, "labels");
@@ -34,6 +42,9 @@ public sealed record ModelPackage(ModelManifest Manifest, string Directory)
         }
         return package;
     }
+
+    /// <summary>The model definition file (<c>corvid</c> runtime), or null when the manifest names none.</summary>
+    public string? DefinitionPath => Manifest.Definition is null ? null : Path.Combine(Directory, Manifest.Definition);
 
     /// <summary>Labels by class index, or an empty list when the manifest names none.</summary>
     public IReadOnlyList<string> ReadLabels() =>

@@ -4,7 +4,7 @@ namespace Corvid.Serving.Runtimes;
 
 /// <summary>
 /// Turns a model package into something that can run. One runtime per weights format: <c>onnx</c>
-/// (ONNX Runtime) now, <c>corvid</c> (Corvid's own engine, safetensors + a model definition) later.
+/// (ONNX Runtime) and <c>corvid</c> (Corvid's own engine, safetensors + a model definition).
 /// The scheduler and the HTTP APIs only ever see <see cref="ILoadedModel"/> and <see cref="IModelExecutor"/>,
 /// so a new runtime is one class registered in <see cref="ModelRuntimes"/>.
 /// </summary>

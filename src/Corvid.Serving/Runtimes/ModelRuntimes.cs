@@ -10,8 +10,8 @@ public sealed class ModelRuntimes
         foreach (var runtime in runtimes) _byName[runtime.Name] = runtime;
     }
 
-    /// <summary>The runtimes Corvid ships: <c>onnx</c>. The <c>corvid</c> runtime joins when the engine lands.</summary>
-    public static ModelRuntimes Default() => new([new Onnx.OnnxModelRuntime()]);
+    /// <summary>The runtimes Corvid ships: <c>onnx</c> (ONNX Runtime) and <c>corvid</c> (Corvid's own engine).</summary>
+    public static ModelRuntimes Default() => new([new Onnx.OnnxModelRuntime(), new Engine.EngineModelRuntime()]);
 
     public IEnumerable<string> Names => _byName.Keys;
 

@@ -44,7 +44,7 @@ public sealed class ModelVersionHost : IDisposable
         ResponseTimeout = TimeSpan.FromSeconds(package.Manifest.ResponseTimeoutSeconds);
         if (model is not null)
         {
-            _context = new HandlerContext(package.Manifest.Name, model.Inputs, model.Outputs, package.ReadLabels());
+            _context = new HandlerContext(package.Manifest.Name, model.Inputs, model.Outputs, package.ReadLabels(), package.Manifest.Image);
         }
     }
 
