@@ -7,8 +7,8 @@ using Corvid.Serving.Tensors;
 namespace Corvid.Server.Tests;
 
 /// <summary>
-/// A runtime written outside Corvid.Serving — standing in for the coming <c>corvid</c> runtime of Corvid's own
-/// engine — is served through the same queue, workers and APIs with no change to either.
+/// A runtime written outside Corvid.Serving (registered here under the name <c>corvid</c>, in place of the
+/// engine's own runtime) is served through the same queue, workers and APIs with no change to either.
 /// </summary>
 public class PluggableRuntimeTests
 {
