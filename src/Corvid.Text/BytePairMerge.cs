@@ -9,7 +9,8 @@ namespace Corvid.Text;
 /// adjacent pair is a token. This is tiktoken's rule. Every part is always a token, so "is the
 /// concatenation a token" is asked by token ids (<see cref="PairTable"/>). Short pieces use a scan over
 /// a small array (cache-friendly) and a per-thread cache of results; long ones sweep buckets of candidate
-/// positions by rank, so a piece of a million bytes costs O(n), not O(n²).
+/// positions by rank, so a piece of a million bytes costs O(n), not O(n²); long pieces that repeat a short unit
+/// take the shortcut of <see cref="PeriodicPieceMerge"/>.
 /// </summary>
 internal static class BytePairMerge
 {
@@ -22,6 +23,15 @@ internal static class BytePairMerge
     {
         if (length == 1) sink.Add(ByteRank(ranks, piece));
         else if (length <= MergeCache.MaxPieceLength) EncodeCached(ranks, ref piece, length, ref sink);
+        else if (length <= SmallLimit) EncodeSmall(ranks, ref piece, length, ref sink);
+        else if (length < PeriodicPieceMerge.MinLength || !PeriodicPieceMerge.TryEncode(ranks, ref piece, length, ref sink))
+            EncodeLarge(ranks, ref piece, length, ref sink);
+    }
+
+    /// <summary>The merge without the shortcut for repeating pieces (the differential tests compare the two).</summary>
+    public static void EncodeWithoutShortcut<TSink>(RankTable ranks, ref byte piece, int length, ref TSink sink) where TSink : struct, ITokenSink
+    {
+        if (length == 1) sink.Add(ByteRank(ranks, piece));
         else if (length <= SmallLimit) EncodeSmall(ranks, ref piece, length, ref sink);
         else EncodeLarge(ranks, ref piece, length, ref sink);
     }

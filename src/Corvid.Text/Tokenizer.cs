@@ -188,12 +188,15 @@ public sealed partial class Tokenizer
     }
 
     /// <summary>Byte-pair merge of one piece from single bytes, without the whole-piece lookup (for tests of the merge rule).</summary>
-    internal int[] BytePairEncode(ReadOnlySpan<byte> piece)
+    internal int[] BytePairEncode(ReadOnlySpan<byte> piece, bool shortcut = true)
     {
         var sink = new IdSink(piece.Length);
         var padded = new byte[piece.Length + RankTable.Padding];
         piece.CopyTo(padded);
-        if (piece.Length > 0) BytePairMerge.Encode(_ranks, ref MemoryMarshal.GetArrayDataReference(padded), piece.Length, ref sink);
+        ref byte start = ref MemoryMarshal.GetArrayDataReference(padded);
+        if (piece.Length == 0) return [];
+        if (shortcut) BytePairMerge.Encode(_ranks, ref start, piece.Length, ref sink);
+        else BytePairMerge.EncodeWithoutShortcut(_ranks, ref start, piece.Length, ref sink);
         return sink.ToArray();
     }
 

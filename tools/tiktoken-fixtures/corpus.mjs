@@ -113,6 +113,27 @@ export const pathological = [
   { repeat: "日", count: 300 },
   { repeat: "𝐀", count: 200 },
   { repeat: "👍", count: 200 },
+  // Long pieces that repeat a unit of 1-16 bytes, some with a tail (Corvid reads these off a periodic table).
+  { repeat: "^", count: 10007 },
+  { repeat: "x", count: 4097 },
+  { repeat: "=", count: 3001 },
+  { repeat: "-", count: 4099, suffix: "\n" },
+  { repeat: "*", count: 2500, prefix: " " },
+  { repeat: "\t", count: 3333 },
+  { repeat: " ", count: 7777, suffix: "\n\n\n" },
+  { repeat: ".", count: 5000, suffix: "\r\n" },
+  { repeat: "\r\n", count: 2000 },
+  { repeat: "ab", count: 2501 },
+  { repeat: "Ab", count: 1500 },
+  { repeat: "abc", count: 1200 },
+  { repeat: "ä", count: 2000 },
+  { repeat: "日本", count: 1500 },
+  { repeat: "𝐀", count: 1000 },
+  { repeat: "👍", count: 1000 },
+  { repeat: "hello", count: 1000 },
+  { repeat: "abcdefghijklmnop", count: 200 },
+  { repeat: "abcdefghijklmnopq", count: 150 },
+  { repeat: "ab", count: 3000, suffix: "xyzxyzxyzxyz" },
 ];
 
 export function build(recipe) {
