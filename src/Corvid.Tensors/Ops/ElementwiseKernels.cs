@@ -32,19 +32,19 @@ internal static class ElementwiseKernels
             if (ShapeMath.SameShape(a.shape, b.shape))
             {
                 var same = Tensor.Empty(a.shape);
-                TOp.Span(x.AsSpan(a.Offset, a.Numel), y.AsSpan(b.Offset, b.Numel), same.F);
+                ParallelSpans<TOp>.Run(x, a.Offset, y, b.Offset, same.F, a.Numel, Form.Span);
                 return same;
             }
             if (b.Numel == 1 && b.Rank <= a.Rank)
             {
                 var right = Tensor.Empty(a.shape);
-                TOp.SpanScalar(x.AsSpan(a.Offset, a.Numel), y[b.Offset], right.F);
+                ParallelSpans<TOp>.Run(x, a.Offset, y, b.Offset, right.F, a.Numel, Form.SpanScalar);
                 return right;
             }
             if (a.Numel == 1 && a.Rank <= b.Rank)
             {
                 var left = Tensor.Empty(b.shape);
-                TOp.ScalarSpan(x[a.Offset], y.AsSpan(b.Offset, b.Numel), left.F);
+                ParallelSpans<TOp>.Run(x, a.Offset, y, b.Offset, left.F, b.Numel, Form.ScalarSpan);
                 return left;
             }
         }
@@ -62,6 +62,7 @@ internal static class ElementwiseKernels
             if (sa == 1 && sb == 1) TOp.Span(x.AsSpan(ao, n), y.AsSpan(bo, n), d);
             else if (sa == 1 && sb == 0) TOp.SpanScalar(x.AsSpan(ao, n), y[bo], d);
             else if (sa == 0 && sb == 1) TOp.ScalarSpan(x[ao], y.AsSpan(bo, n), d);
+            else if (sa == 0 && sb == 0) d.Fill(TOp.Apply(x[ao], y[bo])); // both broadcast along the row (a mean's gradient)
             else for (int i = 0; i < n; i++) d[i] = TOp.Apply(x[ao + i * sa], y[bo + i * sb]);
             walker.Advance();
         }

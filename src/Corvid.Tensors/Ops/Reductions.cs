@@ -133,12 +133,13 @@ public sealed partial class Tensor
     {
         var x = this;
         if (TryBlockSum(dims, "mean", mean: true, keepDim, out var averaged, out var blockKept, out int count))
-            return Graph.Record("MeanBackward", averaged, (g, _) => [g.Reshape(blockKept).Expand(x.shape) / count], x);
+            // Divide the small gradient, then expand: the result stays a broadcast view, never materialised here.
+            return Graph.Record("MeanBackward", averaged, (g, _) => [(g.Reshape(blockKept) / count).Expand(x.shape)], x);
         var rows = RowsOver(dims, "mean", out var reducedShape, out var keptShape, out int n);
         var result = Empty(keepDim ? keptShape : reducedShape);
         var o = result.F;
         for (int r = 0; r < o.Length; r++) o[r] = n == 0 ? float.NaN : TensorPrimitives.Sum(rows.AsSpan(r * n, n)) / n;
-        return Graph.Record("MeanBackward", result, (g, _) => [g.Reshape(keptShape).Expand(x.shape) / n], x);
+        return Graph.Record("MeanBackward", result, (g, _) => [(g.Reshape(keptShape) / n).Expand(x.shape)], x);
     }
 
     /// <summary>Variance with Bessel's correction by default (<paramref name="correction"/> = 1), as <c>torch.var</c>.</summary>
