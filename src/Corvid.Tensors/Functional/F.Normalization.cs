@@ -10,14 +10,7 @@ public static partial class F
         int k = normalizedShape.Length;
         if (k == 0 || k > x.Rank || !x.shape.AsSpan(x.Rank - k).SequenceEqual(normalizedShape))
             throw new ArgumentException($"layer_norm: normalized shape {ShapeMath.Format(normalizedShape)} does not match the end of input shape {ShapeMath.Format(x.shape)}");
-        var dims = Enumerable.Range(x.Rank - k, k).ToArray();
-        var mean = x.Mean(dims, keepDim: true);
-        var centered = x - mean;
-        var variance = (centered * centered).Mean(dims, keepDim: true);
-        var y = centered * (variance + eps).Rsqrt();
-        if (weight is not null) y *= weight;
-        if (bias is not null) y += bias;
-        return y;
+        return LayerNormRows(x, normalizedShape, weight, bias, eps);
     }
 
     /// <summary>

@@ -101,7 +101,7 @@ internal static unsafe class BatchNormTrainingKernel
     }
 
     /// <summary>The SIMD loops over one contiguous plane.</summary>
-    static class Planes
+    internal static class Planes
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Sum(float* x, int n) => System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(x, n));
