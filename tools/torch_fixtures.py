@@ -474,6 +474,40 @@ def inference():
          {"stride": 1, "padding": 0, "eps": 1e-5}, atol=1e-5)
 
 
+def training():
+    """The training-path fast paths: sums over leading/trailing dim blocks read in place, the fused
+    training batch norm and layer norm (first and second order), vectorised erf/GELU and the masked relu
+    backward. Odd sizes exercise the vector tails; splitting work between threads (above 2^15-2^16
+    elements, too large for a fixture) is checked in Corvid's tests against one thread (TrainingPathTests)."""
+    g = "training"
+    case(g, "sum_nchw_channels", "sum", [("a", randn(4, 3, 5, 7), True)], {"dims": [0, 2, 3], "keepdim": True}, second=True)
+    case(g, "mean_nchw_channels", "mean", [("a", randn(4, 3, 5, 7), True)], {"dims": [0, 2, 3], "keepdim": False}, second=True)
+    case(g, "sum_rows_bias_grad", "sum", [("a", randn(37, 21), True)], {"dims": [0], "keepdim": False})
+    case(g, "mean_leading_block", "mean", [("a", randn(3, 4, 9), True)], {"dims": [0, 1], "keepdim": True})
+    case(g, "sum_leading_and_trailing", "sum", [("a", randn(2, 3, 4, 5), True)], {"dims": [0, 3], "keepdim": False})
+    case(g, "sum_size_one_dims", "sum", [("a", randn(1, 6, 1, 5), True)], {"dims": [0, 2, 3], "keepdim": True})
+    grid = np.concatenate([np.linspace(-5, 5, 4001, dtype=np.float32), np.float32(10.0) ** np.linspace(-30, 0, 61, dtype=np.float32),
+                           -np.float32(10.0) ** np.linspace(-30, 0, 61, dtype=np.float32), np.array([np.inf, -np.inf, np.nan], np.float32)]).astype(np.float32)
+    # torch's erf is within 1 ulp; Corvid's within 2: rtol 3e-7 is about 2.5 ulp.
+    case(g, "erf_grid", "erf", [("a", grid, False)], rtol=3e-7, atol=0.0)
+    case(g, "gelu_strided", "gelu", [("a", randn(6, 10), True)], {"approximate": "none"}, views={"a": [["t"]]}, second=True)
+    case(g, "gelu_edge", "gelu", [("a", np.array([0, -0.0, 1e-20, -1e-20, 3, -3, 6, -6, 12, -12, 40, -40], np.float32), True)], {"approximate": "none"}, second=True)
+    case(g, "relu_rows", "relu", [("a", randn(5, 37), True)], second=True)
+    case(g, "mul_broadcast_both_rows", "mul", [("a", randn(3, 1, 1), True), ("b", randn(1, 4, 1), True)], views={"a": [["expand", [3, 4, 5]]]}, second=True)
+    case(g, "batch_norm_train_offset", "batch_norm_train", [("x", randn(6, 5, 9, 11) * 3 - 2, True), ("rm", randn(5), False), ("rv", positive(5), False),
+                                                             ("w", randn(5), True), ("b", randn(5), True)], {"momentum": 0.1, "eps": 1e-5})
+    case(g, "batch_norm_train_no_affine", "batch_norm_train", [("x", randn(5, 3, 7, 3) + 4, True), ("rm", randn(3), False), ("rv", positive(3), False)],
+         {"momentum": 0.2, "eps": 1e-3}, second=True)
+    case(g, "batch_norm_train_weight_only_grad", "batch_norm_train", [("x", randn(4, 6, 5), False), ("rm", randn(6), False), ("rv", positive(6), False),
+                                                                       ("w", randn(6), True), ("b", randn(6), False)], {"momentum": 0.1, "eps": 1e-5})
+    case(g, "layer_norm_rows", "layer_norm", [("x", randn(12, 259) * 2 + 1, True), ("w", randn(259), True), ("b", randn(259), True)],
+         {"shape": [259], "eps": 1e-5})
+    case(g, "gelu_rows", "gelu", [("a", randn(7, 131) * 3, True)], {"approximate": "none"})
+    case(g, "layer_norm_no_affine", "layer_norm", [("x", randn(3, 2, 19), True)], {"shape": [19], "eps": 1e-5}, second=True)
+    case(g, "layer_norm_2d_affine", "layer_norm", [("x", randn(2, 3, 4, 5), True), ("w", randn(4, 5), True), ("b", randn(4, 5), True)],
+         {"shape": [4, 5], "eps": 1e-5}, second=True)
+
+
 def main():
     elementwise()
     reductions()
@@ -483,6 +517,7 @@ def main():
     normalization_and_losses()
     maml()
     inference()  # last, so the cases before it keep their random inputs
+    training()  # after the others for the same reason
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():
