@@ -75,7 +75,7 @@ internal static unsafe class Winograd3x3
         int perBlock = RoundUp((tiles + blocks - 1) / blocks, Nr);
         blocks = (tiles + perBlock - 1) / perBlock;
         int ocBlocks = (g.OutChannels + Mr - 1) / Mr;
-        float* u = PackingBuffers.Staging(16 * ocBlocks * Mr * g.InChannels);
+        float* u = PackingBuffers.Staging((int)(16 * PlaneStride((long)ocBlocks * Mr * g.InChannels)));
         var work = new Work
         {
             G = g, X = x, W = w, Bias = bias, Y = y, U = u, Flipped = flipped,
@@ -118,13 +118,14 @@ internal static unsafe class Winograd3x3
         {
             int c = G.InChannels, slivers = (count + Nr - 1) / Nr, width = slivers * Nr;
             int ocRows = OcBlocks * Mr;
-            float* v = PackingBuffers.B(16 * width * c);
+            long vStride = PlaneStride((long)width * c), uStride = PlaneStride((long)ocRows * c), mStride = PlaneStride((long)ocRows * width);
+            float* v = PackingBuffers.B((int)(16 * vStride));
             // (+16: the output transform reads whole vectors, past the last tile of the last row.)
-            float* m = PackingBuffers.A(16 * ocRows * width + 16);
+            float* m = PackingBuffers.A((int)(16 * mStride + 16));
             TransformInputs(G, X, t0, count, width, v);
             for (int xi = 0; xi < 16; xi++)
             {
-                float* vXi = v + (long)xi * width * c, uXi = U + (long)xi * ocRows * c, mXi = m + (long)xi * ocRows * width;
+                float* vXi = v + xi * vStride, uXi = U + xi * uStride, mXi = m + xi * mStride;
                 for (int k0 = 0; k0 < c; k0 += Kc)
                 {
                     int kc = Math.Min(Kc, c - k0);
@@ -143,103 +144,116 @@ internal static unsafe class Winograd3x3
 
     /// <summary>
     /// <c>U_ξ = G·g·Gᵀ</c> for output channels of A slivers <c>[ob0, ob1)</c>, written as the micro-kernel's packed A:
-    /// <c>u[ξ][ob][c][lane]</c> for output channel <c>ob·12 + lane</c> (zero past the last channel).
+    /// <c>u[ξ][ob][c][lane]</c> for output channel <c>ob·12 + lane</c> (zero past the last channel). The 12 lanes
+    /// of a sliver are computed together: their taps gathered, the 16 results stored as 12 contiguous floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void TransformFilter(in Conv2dGeometry g, float* w, bool flipped, float* u, int ob0, int ob1)
     {
         int oc = g.OutChannels, c = g.InChannels, ocRows = (oc + Mr - 1) / Mr * Mr;
-        float* k = stackalloc float[9];
-        float* gg = stackalloc float[12];
+        long xiStride = PlaneStride((long)ocRows * c);
+        // Tap t of (output channel o, input channel ci): w[o, ci, t], or for the input gradient w[ci, o, 8 − t].
+        int laneStride = flipped ? 9 : c * 9;
+        long channelStride = flipped ? (long)oc * 9 : 9;
+        int tapStep = flipped ? -1 : 1, firstTap = flipped ? 8 : 0;
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var half = Vector512.Create(0.5f);
+        var store = Vector512.LessThan(iota, Vector512.Create(Mr)).AsSingle();
         for (int ob = ob0; ob < ob1; ob++)
         {
-            for (int lane = 0; lane < Mr; lane++)
+            int lanes = Math.Min(Mr, oc - ob * Mr);
+            var live = Vector512.LessThan(iota, Vector512.Create(lanes)).AsSingle();
+            // Lanes past the last channel gather from lane 0 (a valid address) and are zeroed.
+            var index = Vector512.ConditionalSelect(live.AsInt32(), iota * laneStride, Vector512<int>.Zero);
+            float* first = w + (long)ob * Mr * laneStride + firstTap;
+            for (int ci = 0; ci < c; ci++)
             {
-                int o = ob * Mr + lane;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* to = u + ((long)ob * c + ci) * Mr + lane;
-                    if (o >= oc)
-                    {
-                        for (int xi = 0; xi < 16; xi++) to[(long)xi * ocRows * c] = 0f;
-                        continue;
-                    }
-                    if (flipped)
-                    {
-                        float* src = w + ((long)ci * oc + o) * 9;
-                        for (int t = 0; t < 9; t++) k[t] = src[8 - t];
-                    }
-                    else
-                    {
-                        float* src = w + ((long)o * c + ci) * 9;
-                        for (int t = 0; t < 9; t++) k[t] = src[t];
-                    }
-                    // Rows: G·g (4x3).
-                    for (int j = 0; j < 3; j++)
-                    {
-                        float a = k[j], b = k[3 + j], d = k[6 + j];
-                        gg[j] = a;
-                        gg[3 + j] = 0.5f * (a + b + d);
-                        gg[6 + j] = 0.5f * (a - b + d);
-                        gg[9 + j] = d;
-                    }
-                    // Columns: (G·g)·Gᵀ (4x4).
-                    for (int r = 0; r < 4; r++)
-                    {
-                        float a = gg[r * 3], b = gg[r * 3 + 1], d = gg[r * 3 + 2];
-                        long row = (long)(r * 4) * ocRows * c;
-                        to[row] = a;
-                        to[row + (long)ocRows * c] = 0.5f * (a + b + d);
-                        to[row + 2L * ocRows * c] = 0.5f * (a - b + d);
-                        to[row + 3L * ocRows * c] = d;
-                    }
-                }
+                float* taps = first + ci * channelStride;
+                var k0 = Tap(taps, 0, tapStep, index, live); var k1 = Tap(taps, 1, tapStep, index, live); var k2 = Tap(taps, 2, tapStep, index, live);
+                var k3 = Tap(taps, 3, tapStep, index, live); var k4 = Tap(taps, 4, tapStep, index, live); var k5 = Tap(taps, 5, tapStep, index, live);
+                var k6 = Tap(taps, 6, tapStep, index, live); var k7 = Tap(taps, 7, tapStep, index, live); var k8 = Tap(taps, 8, tapStep, index, live);
+                // G·g: rows (g0, ½(g0 + g1 + g2), ½(g0 − g1 + g2), g2) of each column of the 3x3.
+                var r10 = half * (k0 + k3 + k6); var r11 = half * (k1 + k4 + k7); var r12 = half * (k2 + k5 + k8);
+                var r20 = half * (k0 - k3 + k6); var r21 = half * (k1 - k4 + k7); var r22 = half * (k2 - k5 + k8);
+                float* to = u + ((long)ob * c + ci) * Mr;
+                // (G·g)·Gᵀ: the same combination along each row.
+                FilterRow(to, 0, xiStride, store, half, k0, k1, k2);
+                FilterRow(to, 4, xiStride, store, half, r10, r11, r12);
+                FilterRow(to, 8, xiStride, store, half, r20, r21, r22);
+                FilterRow(to, 12, xiStride, store, half, k6, k7, k8);
             }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Tap(float* taps, int t, int tapStep, Vector512<int> index, Vector512<float> live)
+    {
+        // Twelve lanes: an 8-lane and a 4-lane gather (.NET exposes AVX2's gathers, not AVX-512's).
+        float* at = taps + t * tapStep;
+        var low = Avx2.GatherVector256(at, index.GetLower(), 4);
+        var high = Avx2.GatherVector128(at, index.GetUpper().GetLower(), 4);
+        return Vector512.ConditionalSelect(live, Vector512.Create(low, Vector256.Create(high, Vector128<float>.Zero)), Vector512<float>.Zero);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void FilterRow(float* to, int first, long xiStride, Vector512<float> store, Vector512<float> half,
+        Vector512<float> a, Vector512<float> b, Vector512<float> d)
+    {
+        Avx512F.MaskStore(to + first * xiStride, store, a);
+        Avx512F.MaskStore(to + (first + 1) * xiStride, store, half * (a + b + d));
+        Avx512F.MaskStore(to + (first + 2) * xiStride, store, half * (a - b + d));
+        Avx512F.MaskStore(to + (first + 3) * xiStride, store, d);
+    }
+
     /// <summary>
     /// <c>V_ξ = Bᵀ·d·B</c> for tiles <c>[t0, t0 + count)</c> into packed B slivers: <c>v[ξ][sliver][c][lane]</c>
-    /// for block tile <c>sliver·32 + lane</c>, zero in the lanes past <paramref name="count"/>.
+    /// for block tile <c>sliver·32 + lane</c>, zero in the lanes past <paramref name="count"/>. Patch rows are read
+    /// straight from the input with masked loads (zero padding costs nothing but the mask).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void TransformInputs(in Conv2dGeometry g, float* x, int t0, int count, int width, float* v)
     {
         int c = g.InChannels, h = g.InHeight, w = g.InWidth;
         int tw = (g.OutWidth + 1) / 2, th = (g.OutHeight + 1) / 2, perImage = tw * th;
-        long xiStride = (long)width * c;
+        long xiStride = PlaneStride((long)width * c), plane = (long)h * w;
         int sliverStride = Nr * c;
-        // Four padded input rows of one tile row: 2 columns per tile, 2 more, and room for a whole vector.
-        int rowLength = 2 * tw + 2 + 48;
-        float* rows = PackingBuffers.Scratch(4 * rowLength + 16);
-        float* spill = rows + 4 * rowLength;
-        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var evens = iota + iota;
         var odds = evens + Vector512<int>.One;
+        var columns = Vector512.Create((uint)w);
 
         for (int t = t0, end = t0 + count; t < end;)
         {
             int n = t / perImage, r = t - n * perImage, ty = r / tw, tx0 = r - ty * tw;
             int run = Math.Min(tw - tx0, end - t);
             int local = t - t0;
-            int iw0 = 2 * tx0 - g.PadW, span = 2 * run + 2;
-            for (int ci = 0; ci < c; ci++)
+            int ih0 = 2 * ty - g.PadH;
+            float* image = x + (long)n * c * plane;
+            for (int u = 0; u < run; u += 16)
             {
-                float* plane = x + ((long)n * c + ci) * h * w;
-                for (int i = 0; i < 4; i++)
-                    PaddedRow(plane, h, w, 2 * ty - g.PadH + i, iw0, span, rows + i * rowLength);
-                float* channel = v + (long)ci * Nr;
-                for (int u = 0; u < run; u += 16)
+                int used = Math.Min(16, run - u), tile = local + u;
+                // Columns of the 16 tiles' patches: iw0 .. iw0 + 33; a lane loads only inside the image.
+                int iw0 = 2 * (tx0 + u) - g.PadW;
+                var m0 = Inside(iw0, iota, columns);
+                var m1 = Inside(iw0 + 16, iota, columns);
+                var m2 = Inside(iw0 + 2, iota, columns);
+                var m3 = Inside(iw0 + 18, iota, columns);
+                bool row0 = (uint)ih0 < (uint)h, row1 = (uint)(ih0 + 1) < (uint)h, row2 = (uint)(ih0 + 2) < (uint)h, row3 = (uint)(ih0 + 3) < (uint)h;
+                var store = new Lanes(tile, used, iota);
+                for (int ci = 0; ci < c; ci++)
                 {
-                    int used = Math.Min(16, run - u), tile = local + u;
-                    // d[i][j] for 16 tiles: column j of patch row i is padded row i at 2·tile + j.
-                    Load(rows + 0 * rowLength + 2 * u, evens, odds, out var d00, out var d01, out var d02, out var d03);
-                    Load(rows + 1 * rowLength + 2 * u, evens, odds, out var d10, out var d11, out var d12, out var d13);
-                    Load(rows + 2 * rowLength + 2 * u, evens, odds, out var d20, out var d21, out var d22, out var d23);
-                    Load(rows + 3 * rowLength + 2 * u, evens, odds, out var d30, out var d31, out var d32, out var d33);
+                    float* at = image + ci * plane + (long)ih0 * w + iw0;
+                    // d[i][j] for 16 tiles: column j of patch row i is input row ih0 + i at column iw0 + 2·tile + j.
+                    Load(at, row0, m0, m1, m2, m3, evens, odds, out var d00, out var d01, out var d02, out var d03);
+                    Load(at + w, row1, m0, m1, m2, m3, evens, odds, out var d10, out var d11, out var d12, out var d13);
+                    Load(at + 2 * w, row2, m0, m1, m2, m3, evens, odds, out var d20, out var d21, out var d22, out var d23);
+                    Load(at + 3 * w, row3, m0, m1, m2, m3, evens, odds, out var d30, out var d31, out var d32, out var d33);
+                    float* channel = v + (long)ci * Nr;
                     // Rows of Bᵀ·d are (d0 − d2, d1 + d2, d2 − d1, d1 − d3); each row times B likewise on its columns.
-                    StoreRow(channel, 0, xiStride, sliverStride, tile, used, spill, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
-                    StoreRow(channel, 4, xiStride, sliverStride, tile, used, spill, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
-                    StoreRow(channel, 8, xiStride, sliverStride, tile, used, spill, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
-                    StoreRow(channel, 12, xiStride, sliverStride, tile, used, spill, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
+                    StoreRow(channel, 0, xiStride, sliverStride, store, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
+                    StoreRow(channel, 4, xiStride, sliverStride, store, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
+                    StoreRow(channel, 8, xiStride, sliverStride, store, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
+                    StoreRow(channel, 12, xiStride, sliverStride, store, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
                 }
             }
             t += run;
@@ -251,64 +265,67 @@ internal static unsafe class Winograd3x3
                     new Span<float>(v + xi * xiStride + (long)(count / Nr) * sliverStride + (long)ci * Nr + count % Nr, width - count).Clear();
     }
 
-    /// <summary>Input row <paramref name="ih"/>, columns <c>[iw0, iw0 + span)</c>, zero outside the image (and for a vector's worth past the span).</summary>
+    /// <summary>Lanes whose column <c>start + lane</c> lies in <c>[0, width)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PaddedRow(float* plane, int h, int w, int ih, int iw0, int span, float* row)
-    {
-        int padded = span + 32;
-        if ((uint)ih >= (uint)h)
-        {
-            new Span<float>(row, padded).Clear();
-            return;
-        }
-        int a = Math.Clamp(-iw0, 0, span), b = Math.Clamp(w - iw0, a, span);
-        if (a > 0) new Span<float>(row, a).Clear();
-        new ReadOnlySpan<float>(plane + (long)ih * w + iw0 + a, b - a).CopyTo(new Span<float>(row + a, b - a));
-        new Span<float>(row + b, padded - b).Clear();
-    }
+    static Vector512<float> Inside(int start, Vector512<int> iota, Vector512<uint> width) =>
+        Vector512.LessThan((iota + Vector512.Create(start)).AsUInt32(), width).AsSingle();
 
-    /// <summary>Columns 0..3 of 16 consecutive tiles' patch row: the row at 2·tile + j, split into even and odd positions.</summary>
+    /// <summary>Columns 0..3 of 16 consecutive tiles' patch row (the row at 2·tile + j, split into even and odd positions); zero outside the image.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Load(float* row, Vector512<int> evens, Vector512<int> odds,
+    static void Load(float* row, bool inside, Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3,
+        Vector512<int> evens, Vector512<int> odds,
         out Vector512<float> j0, out Vector512<float> j1, out Vector512<float> j2, out Vector512<float> j3)
     {
-        var lo = Vector512.Load(row);
-        var hi = Vector512.Load(row + 16);
+        if (!inside)
+        {
+            j0 = j1 = j2 = j3 = Vector512<float>.Zero;
+            return;
+        }
+        var lo = Avx512F.MaskLoad(row, m0, Vector512<float>.Zero);
+        var hi = Avx512F.MaskLoad(row + 16, m1, Vector512<float>.Zero);
         j0 = Avx512F.PermuteVar16x32x2(lo, evens, hi);
         j1 = Avx512F.PermuteVar16x32x2(lo, odds, hi);
-        lo = Vector512.Load(row + 2);
-        hi = Vector512.Load(row + 18);
+        lo = Avx512F.MaskLoad(row + 2, m2, Vector512<float>.Zero);
+        hi = Avx512F.MaskLoad(row + 18, m3, Vector512<float>.Zero);
         j2 = Avx512F.PermuteVar16x32x2(lo, evens, hi);
         j3 = Avx512F.PermuteVar16x32x2(lo, odds, hi);
     }
 
-    /// <summary>One row (q0..q3 = row of Bᵀ·d) times B: ξ = first + (q0 − q2, q1 + q2, q2 − q1, q1 − q3).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreRow(float* channel, int first, long xiStride, int sliverStride, int tile, int used, float* spill,
-        Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3)
+    /// <summary>Where up to 16 consecutive block tiles go in a channel's slivers: lanes before and after a sliver boundary.</summary>
+    readonly struct Lanes
     {
-        Put(channel + first * xiStride, tile, used, sliverStride, q0 - q2, spill);
-        Put(channel + (first + 1) * xiStride, tile, used, sliverStride, q1 + q2, spill);
-        Put(channel + (first + 2) * xiStride, tile, used, sliverStride, q2 - q1, spill);
-        Put(channel + (first + 3) * xiStride, tile, used, sliverStride, q1 - q3, spill);
+        public readonly int Sliver, Lane, Here;
+        public readonly Vector512<float> First, Rest;
+
+        public Lanes(int tile, int used, Vector512<int> iota)
+        {
+            Sliver = tile / Nr;
+            Lane = tile - Sliver * Nr;
+            Here = Math.Min(used, Nr - Lane);
+            First = Vector512.LessThan(iota, Vector512.Create(Here)).AsSingle();
+            Rest = Vector512.LessThan(iota, Vector512.Create(used)).AsSingle() & ~First;
+        }
     }
 
-    /// <summary>Lanes <c>[0, used)</c> of <paramref name="value"/> to block tiles <c>tile, tile + 1, …</c> of one channel's slivers.</summary>
+    /// <summary>One row (q0..q3 = row of Bᵀ·d) times B: ξ = first + (q0 − q2, q1 + q2, q2 − q1, q1 − q3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Put(float* channel, int tile, int used, int sliverStride, Vector512<float> value, float* spill)
+    static void StoreRow(float* channel, int first, long xiStride, int sliverStride, in Lanes lanes,
+        Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3)
     {
-        int sliver = tile / Nr, lane = tile - sliver * Nr;
-        float* at = channel + (long)sliver * sliverStride + lane;
-        if (used == 16 && lane <= Nr - 16)
-        {
-            value.Store(at);
-            return;
-        }
-        value.Store(spill);
-        int here = Math.Min(used, Nr - lane);
-        for (int i = 0; i < here; i++) at[i] = spill[i];
-        float* next = channel + (long)(sliver + 1) * sliverStride;
-        for (int i = here; i < used; i++) next[i - here] = spill[i];
+        Put(channel + first * xiStride, sliverStride, lanes, q0 - q2);
+        Put(channel + (first + 1) * xiStride, sliverStride, lanes, q1 + q2);
+        Put(channel + (first + 2) * xiStride, sliverStride, lanes, q2 - q1);
+        Put(channel + (first + 3) * xiStride, sliverStride, lanes, q1 - q3);
+    }
+
+    /// <summary>The tiles' values into one channel's slivers; lanes past a sliver boundary continue at the next sliver.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put(float* channel, int sliverStride, in Lanes lanes, Vector512<float> value)
+    {
+        float* at = channel + (long)lanes.Sliver * sliverStride + lanes.Lane;
+        Avx512F.MaskStore(at, lanes.First, value);
+        // Lane i ≥ Here goes to lane i − Here of the next sliver; masked-off lanes are never touched.
+        if (lanes.Here < 16) Avx512F.MaskStore(channel + (long)(lanes.Sliver + 1) * sliverStride - lanes.Here, lanes.Rest, value);
     }
 
     /// <summary>
@@ -320,8 +337,8 @@ internal static unsafe class Winograd3x3
     {
         int oc = g.OutChannels, oh = g.OutHeight, ow = g.OutWidth;
         int tw = (ow + 1) / 2, th = (oh + 1) / 2, perImage = tw * th;
-        long xiStride = (long)ocRows * width;
-        float* spill = PackingBuffers.Scratch(32);
+        long xiStride = PlaneStride((long)ocRows * width);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         var high = low + Vector512.Create(8);
         for (int t = t0, end = t0 + count; t < end;)
@@ -352,9 +369,9 @@ internal static unsafe class Winograd3x3
                     var y00 = s00 + s01 + s02 + b; var y01 = s01 - s02 - s03 + b;
                     var y10 = s10 + s11 + s12 + b; var y11 = s11 - s12 - s13 + b;
                     int ox = 2 * (tx0 + u), valid = Math.Min(2 * Math.Min(16, run - u), ow - ox);
-                    StorePairs(row0 + ox, valid, Avx512F.PermuteVar16x32x2(y00, low, y01), Avx512F.PermuteVar16x32x2(y00, high, y01), spill);
+                    StorePairs(row0 + ox, valid, Avx512F.PermuteVar16x32x2(y00, low, y01), Avx512F.PermuteVar16x32x2(y00, high, y01), iota);
                     if (secondRow)
-                        StorePairs(row0 + ow + ox, valid, Avx512F.PermuteVar16x32x2(y10, low, y11), Avx512F.PermuteVar16x32x2(y10, high, y11), spill);
+                        StorePairs(row0 + ow + ox, valid, Avx512F.PermuteVar16x32x2(y10, low, y11), Avx512F.PermuteVar16x32x2(y10, high, y11), iota);
                 }
             }
             t += run;
@@ -363,7 +380,7 @@ internal static unsafe class Winograd3x3
 
     /// <summary>The first <paramref name="valid"/> of 32 consecutive outputs (lo then hi).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StorePairs(float* to, int valid, Vector512<float> lo, Vector512<float> hi, float* spill)
+    static void StorePairs(float* to, int valid, Vector512<float> lo, Vector512<float> hi, Vector512<int> iota)
     {
         if (valid == 32)
         {
@@ -371,10 +388,16 @@ internal static unsafe class Winograd3x3
             hi.Store(to + 16);
             return;
         }
-        lo.Store(spill);
-        hi.Store(spill + 16);
-        new ReadOnlySpan<float>(spill, valid).CopyTo(new Span<float>(to, valid));
+        Avx512F.MaskStore(to, Vector512.LessThan(iota, Vector512.Create(valid)).AsSingle(), lo);
+        Avx512F.MaskStore(to + 16, Vector512.LessThan(iota, Vector512.Create(valid - 16)).AsSingle(), hi);
     }
+
+    /// <summary>
+    /// Floats from one ξ plane of a transformed operand to the next: a whole number of 4 KB pages plus one
+    /// cache line. The transforms touch all 16 planes at once; a multiple of 4 KB would put those 16 lines in
+    /// the same L1 set (8 ways), and every access would evict another.
+    /// </summary>
+    static long PlaneStride(long floats) => (floats + 1023) / 1024 * 1024 + 16;
 
     static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
