@@ -117,18 +117,24 @@ public static partial class F
         return (dx, Tensor.FromArray(dw), Tensor.FromArray(sumG));
     }
 
-    /// <summary>The same gradient from differentiable ops, for create-graph backward passes.</summary>
+    /// <summary>
+    /// The same gradient from differentiable ops, for create-graph backward passes, arranged so that only
+    /// per-channel tensors multiply together: with c = x − mean, a = w·invstd and M values per channel,
+    /// dx = g·a − c·(a·invstd²·Σg·c / M) − a·Σg / M, dw = invstd·Σg·c, db = Σg. That is 11 passes over
+    /// the activation instead of about 25 for the textbook form, and its own backward is smaller alike.
+    /// </summary>
     private static (Tensor Dx, Tensor Dw, Tensor Db) BatchNormTrainingGradOps(Tensor x, Tensor? weight, Tensor g, float eps)
     {
         int c = x.shape[1];
+        float count = x.Numel / (float)c;
         var statShape = Enumerable.Range(0, x.Rank).Select(d => d == 1 ? c : 1).ToArray();
         var dims = Enumerable.Range(0, x.Rank).Where(d => d != 1).ToArray();
-        var mean = x.Mean(dims, keepDim: true);
-        var centered = x - mean;
+        var centered = x - x.Mean(dims, keepDim: true);
         var invstd = ((centered * centered).Mean(dims, keepDim: true) + eps).Rsqrt();
-        var xhat = centered * invstd;
-        var gw = weight is null ? g : g * weight.Reshape(statShape);
-        var dx = invstd * (gw - gw.Mean(dims, keepDim: true) - xhat * (gw * xhat).Mean(dims, keepDim: true));
-        return (dx, (g * xhat).Sum(dims).Reshape(c), g.Sum(dims).Reshape(c));
+        var sumG = g.Sum(dims, keepDim: true);
+        var sumGCentered = (g * centered).Sum(dims, keepDim: true);
+        var a = weight is null ? invstd : invstd * weight.Reshape(statShape);
+        var dx = g * a - centered * (a * invstd * invstd * sumGCentered / count) - a * sumG / count;
+        return (dx, (invstd * sumGCentered).Reshape(c), sumG.Reshape(c));
     }
 }
