@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Corvid.Text;
 
@@ -9,8 +12,8 @@ namespace Corvid.Text;
 /// adjacent pair is a token. This is tiktoken's rule. Every part is always a token, so "is the
 /// concatenation a token" is asked by token ids (<see cref="PairTable"/>). Short pieces use a scan over
 /// a small array (cache-friendly) and a per-thread cache of results; long ones sweep buckets of candidate
-/// positions by rank, so a piece of a million bytes costs O(n), not O(n²); long pieces that repeat a short unit
-/// take the shortcut of <see cref="PeriodicPieceMerge"/>.
+/// positions by rank, so a piece of a million bytes costs O(n), not O(n²). Two exact shortcuts come first for long
+/// pieces: <see cref="PeriodicPieceMerge"/> for those that repeat a short unit, <see cref="ChunkedPieceMerge"/> for others.
 /// </summary>
 internal static class BytePairMerge
 {
@@ -24,8 +27,8 @@ internal static class BytePairMerge
         if (length == 1) sink.Add(ByteRank(ranks, piece));
         else if (length <= MergeCache.MaxPieceLength) EncodeCached(ranks, ref piece, length, ref sink);
         else if (length <= SmallLimit) EncodeSmall(ranks, ref piece, length, ref sink);
-        else if (length < PeriodicPieceMerge.MinLength || !PeriodicPieceMerge.TryEncode(ranks, ref piece, length, ref sink))
-            EncodeLarge(ranks, ref piece, length, ref sink);
+        else if (length >= PeriodicPieceMerge.MinLength && PeriodicPieceMerge.TryEncode(ranks, ref piece, length, ref sink)) { }
+        else if (!ChunkedPieceMerge.TryEncode(ranks, ref piece, length, ref sink)) EncodeLarge(ranks, ref piece, length, ref sink);
     }
 
     /// <summary>The merge without the shortcut for repeating pieces (the differential tests compare the two).</summary>
@@ -73,34 +76,80 @@ internal static class BytePairMerge
         new($"encode: byte 0x{b:X2} has no token in this vocabulary, so text containing it cannot be encoded");
 
     /// <summary>The merge of a piece of 2..<see cref="SmallLimit"/> bytes into <paramref name="token"/>; returns the token count.</summary>
+    /// <remarks>
+    /// Parts are named by their first byte's position k: token[k] is the part, next[k] and prev[k] link the parts, rank[k] is
+    /// the rank of joining part k with the next (None once k is no longer a part's start). Each step finds the lowest rank,
+    /// leftmost, with SIMD over the whole rank array (at most 64), so nothing is moved.
+    /// </remarks>
     [SkipLocalsInit]
-    private static int Merge(RankTable ranks, ref byte piece, int n, Span<int> token)
+    internal static int Merge(RankTable ranks, ref byte piece, int n, Span<int> token)
     {
-        // token[k] is part k; rank[k] is the rank of merging parts k and k+1.
         var pairs = ranks.Pairs;
+        var shortTokens = ranks.ShortTokens;
         Span<int> rank = stackalloc int[SmallLimit];
-        for (int k = 0; k < n; k++) token[k] = ByteRank(ranks, Unsafe.Add(ref piece, k));
+        Span<int> next = stackalloc int[SmallLimit + 1];
+        Span<int> prev = stackalloc int[SmallLimit];
+        for (int k = 0; k < n; k++)
+        {
+            token[k] = ByteRank(ranks, Unsafe.Add(ref piece, k));
+            next[k] = k + 1;
+            prev[k] = k - 1;
+        }
+        next[n] = n;
         for (int k = 0; k < n - 1; k++) rank[k] = pairs.TwoBytes(Unsafe.Add(ref piece, k), Unsafe.Add(ref piece, k + 1));
+        int width = (n - 1 + 7) & ~7;
+        rank[(n - 1)..width].Fill(None);
 
-        int parts = n;
         while (true)
         {
-            int best = None, at = -1;
-            for (int k = 0; k < parts - 1; k++)
-            {
-                if (rank[k] < best) { best = rank[k]; at = k; }
-            }
+            int at = LowestLeftmost(rank[..width], out int best);
             if (at < 0) break;
-
+            int right = next[at];
+            int after = next[right];
             token[at] = best;
-            parts--;
-            // Remove part at+1.
-            token.Slice(at + 2, parts - at - 1).CopyTo(token.Slice(at + 1));
-            rank.Slice(at + 2, parts - at - 1).CopyTo(rank.Slice(at + 1));
-            if (at + 1 < parts) rank[at] = pairs.Merge(best, token[at + 1]);
-            if (at > 0) rank[at - 1] = pairs.Merge(token[at - 1], best);
+            next[at] = after;
+            if (after < n) prev[after] = at;
+            rank[right] = None;
+            rank[at] = after < n ? PairRank(pairs, shortTokens, ref piece, n, next, token, at) : None;
+            int left = prev[at];
+            if (left >= 0) rank[left] = PairRank(pairs, shortTokens, ref piece, n, next, token, left);
         }
-        return parts;
+        int count = 0;
+        for (int k = 0; k < n; k = next[k]) token[count++] = token[k];
+        return count;
+    }
+
+    /// <summary>Index of the first smallest value (whose count is a multiple of 8), or -1 when all are None.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LowestLeftmost(Span<int> values, out int lowest)
+    {
+        ref int first = ref MemoryMarshal.GetReference(values);
+        var min = Vector256.LoadUnsafe(ref first);
+        for (int i = 8; i < values.Length; i += 8) min = Vector256.Min(min, Vector256.LoadUnsafe(ref first, (nuint)i));
+        min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+        min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+        min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
+        lowest = min.ToScalar();
+        if (lowest == None) return -1;
+        for (int i = 0; ; i += 8)
+        {
+            uint hits = Vector256.Equals(Vector256.LoadUnsafe(ref first, (nuint)i), min).ExtractMostSignificantBits();
+            if (hits != 0) return i + BitOperations.TrailingZeroCount(hits);
+        }
+    }
+
+    /// <summary>
+    /// Rank of joining the part at k with the next one: short joins are looked up by their bytes in the small table that
+    /// stays in cache, longer ones by the two token ids (the same answer: the rank of the joined bytes, when a token).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PairRank(PairTable pairs, ShortTokenTable shortTokens, ref byte piece, int n, Span<int> next, Span<int> token, int k)
+    {
+        int right = next[k];
+        int length = next[right] - k;
+        return length <= ShortTokenTable.MaxLength
+            ? shortTokens.Rank(ref Unsafe.Add(ref piece, k), length)
+            : pairs.Merge(token[k], token[right]);
     }
 
     /// <summary>

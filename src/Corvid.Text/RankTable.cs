@@ -90,6 +90,11 @@ internal sealed class RankTable
     /// <summary>Merge lookups by token ids, built on first use (a vocabulary that is only decoded never needs it).</summary>
     public PairTable Pairs => _pairs ?? LazyInitializer.EnsureInitialized(ref _pairs, () => new PairTable(this));
 
+    private ShortTokenTable? _shortTokens;
+
+    /// <summary>Ranks of the tokens of up to 4 bytes in a small table, built on first use.</summary>
+    public ShortTokenTable ShortTokens => _shortTokens ?? LazyInitializer.EnsureInitialized(ref _shortTokens, () => new ShortTokenTable(this));
+
     [ThreadStatic] private static MergeCache? t_cache;
     [ThreadStatic] private static RankTable? t_cacheOwner;
     [ThreadStatic] private static (RankTable Owner, MergeCache Cache)[]? t_otherCaches;
@@ -123,6 +128,10 @@ internal sealed class RankTable
     /// <summary>Bytes of the token with rank <paramref name="rank"/>; empty when there is none.</summary>
     public ReadOnlySpan<byte> Bytes(int rank) =>
         (uint)rank < (uint)_offsets.Length && _offsets[rank] >= 0 ? _bytes.AsSpan(_offsets[rank], _lengths[rank]) : default;
+
+    /// <summary>Length in bytes of the token with rank <paramref name="rank"/> (which must exist).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TokenLength(int rank) => _lengths[rank];
 
     /// <summary>Whether some token has rank <paramref name="rank"/>.</summary>
     public bool Contains(int rank) => (uint)rank < (uint)_offsets.Length && _offsets[rank] >= 0;
