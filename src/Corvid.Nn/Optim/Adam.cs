@@ -62,17 +62,10 @@ public class Adam : Optimizer
         float decay = (float)weightDecay;
         float shrink = (float)(1 - lr * weightDecay);
 
-        for (int i = 0; i < param.Length; i++)
+        new AdamStep
         {
-            float g = Maximize ? -grad[i] : grad[i];
-            if (DecoupledWeightDecay) param[i] *= shrink;
-            else if (coupledDecay) g += decay * param[i];
-            expAvg[i] = expAvg[i] * b1 + oneMinusB1 * g;
-            expAvgSq[i] = expAvgSq[i] * b2 + oneMinusB2 * g * g;
-            float second = expAvgSq[i];
-            if (Amsgrad) second = maxExpAvgSq[i] = MathF.Max(maxExpAvgSq[i], second);
-            float denom = MathF.Sqrt(second) / bc2Sqrt + eps;
-            param[i] += negStepSize * expAvg[i] / denom;
-        }
+            Maximize = Maximize, Decoupled = DecoupledWeightDecay, CoupledDecay = coupledDecay, Amsgrad = Amsgrad, Decay = decay, Shrink = shrink,
+            Beta1 = b1, OneMinusBeta1 = oneMinusB1, Beta2 = b2, OneMinusBeta2 = oneMinusB2, Bc2Sqrt = bc2Sqrt, Eps = eps, NegStepSize = negStepSize,
+        }.Apply(param, grad, expAvg, expAvgSq, maxExpAvgSq);
     }
 }
