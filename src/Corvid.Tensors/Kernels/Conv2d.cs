@@ -94,6 +94,11 @@ public static unsafe class Conv2d
                 DepthwiseConv2d.BackwardWeight(g, dy, x, dw);
                 return;
             }
+            if (Winograd3x3WeightGradient.Applies(g))
+            {
+                Winograd3x3WeightGradient.Run(g, dy, x, dw);
+                return;
+            }
             int ohw = g.OutHeight * g.OutWidth, ocg = g.OutChannelsPerGroup, patch = g.PatchLength;
             int perProduct = ImagesPerProduct(g);
             // One run of images after another into the same sum, so its order never depends on threads.

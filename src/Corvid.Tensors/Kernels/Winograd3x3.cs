@@ -59,7 +59,7 @@ internal static unsafe class Winograd3x3
     public static Conv2dGeometry InputGradientGeometry(in Conv2dGeometry g) =>
         new(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, 3, 3, 1, 1, 2 - g.PadH, 2 - g.PadW, 1, 1, 1);
 
-    static int TileCount(in Conv2dGeometry g) => g.Batch * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2);
+    internal static int TileCount(in Conv2dGeometry g) => g.Batch * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2);
 
     /// <summary>
     /// <c>y = conv(x, w) + bias</c> for a geometry <see cref="Applies"/> accepts. With <paramref name="flipped"/>,
@@ -267,12 +267,12 @@ internal static unsafe class Winograd3x3
 
     /// <summary>Lanes whose column <c>start + lane</c> lies in <c>[0, width)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Inside(int start, Vector512<int> iota, Vector512<uint> width) =>
+    internal static Vector512<float> Inside(int start, Vector512<int> iota, Vector512<uint> width) =>
         Vector512.LessThan((iota + Vector512.Create(start)).AsUInt32(), width).AsSingle();
 
     /// <summary>Columns 0..3 of 16 consecutive tiles' patch row (the row at 2·tile + j, split into even and odd positions); zero outside the image.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Load(float* row, bool inside, Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3,
+    internal static void Load(float* row, bool inside, Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3,
         Vector512<int> evens, Vector512<int> odds,
         out Vector512<float> j0, out Vector512<float> j1, out Vector512<float> j2, out Vector512<float> j3)
     {
@@ -397,7 +397,7 @@ internal static unsafe class Winograd3x3
     /// cache line. The transforms touch all 16 planes at once; a multiple of 4 KB would put those 16 lines in
     /// the same L1 set (8 ways), and every access would evict another.
     /// </summary>
-    static long PlaneStride(long floats) => (floats + 1023) / 1024 * 1024 + 16;
+    internal static long PlaneStride(long floats) => (floats + 1023) / 1024 * 1024 + 16;
 
     static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

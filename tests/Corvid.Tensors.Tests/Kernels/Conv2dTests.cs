@@ -89,6 +89,20 @@ public class Conv2dTests
     }
 
     [Fact]
+    public unsafe void Winograd_weight_gradient_summed_over_several_blocks_matches_pytorch()
+    {
+        // 196 tiles in blocks of 48: four full blocks and a ragged one, each adding into the same sums.
+        var c = Fixtures.Case("winograd_resnet_64x28x28");
+        var g = Geometry(c);
+        if (!Winograd3x3WeightGradient.Applies(g)) return; // no AVX-512: the path does not exist here
+        var gradWeight = new float[g.WeightLength];
+        gradWeight.AsSpan().Fill(float.NaN);
+        fixed (float* dy = Fixtures.Array(c, "gradOutput"), x = Fixtures.Array(c, "input"), dw = gradWeight)
+            Winograd3x3WeightGradient.Run(g, dy, x, dw, blockFloats: 16L * (64 + 64) * 48);
+        Close.All(Fixtures.Array(c, "gradWeight"), gradWeight, what: "winograd_resnet_64x28x28 in blocks");
+    }
+
+    [Fact]
     public void Channels_not_divisible_by_groups_names_both_values()
     {
         var g = new Conv2dGeometry(1, 3, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 2);
