@@ -506,6 +506,10 @@ def training():
     case(g, "layer_norm_no_affine", "layer_norm", [("x", randn(3, 2, 19), True)], {"shape": [19], "eps": 1e-5}, second=True)
     case(g, "layer_norm_2d_affine", "layer_norm", [("x", randn(2, 3, 4, 5), True), ("w", randn(4, 5), True), ("b", randn(4, 5), True)],
          {"shape": [4, 5], "eps": 1e-5}, second=True)
+    # A broadcast product's gradient summed as it is made (first order; under create-graph it is op by op).
+    case(g, "mul_channel_scale", "mul", [("a", randn(4, 3, 5, 7), True), ("b", randn(1, 3, 1, 1), True)])
+    case(g, "mul_row_scale", "mul", [("a", randn(9, 21), True), ("b", randn(21), True)])
+    case(g, "mul_leading_and_trailing", "mul", [("a", randn(2, 3, 4, 5), True), ("b", randn(3, 4, 1), True)])
 
 
 def main():

@@ -42,7 +42,7 @@ public sealed partial class Tensor
         Tensor a = this, b = other;
         var result = ElementwiseKernels.Binary<MulOp>(a, b, "mul");
         return Graph.Record("MulBackward", result, (g, needs) =>
-            [needs[0] ? (g * b).SumTo(a.shape) : null, needs[1] ? (g * a).SumTo(b.shape) : null], a, b);
+            [needs[0] ? g.MulSumTo(b, a.shape) : null, needs[1] ? g.MulSumTo(a, b.shape) : null], a, b);
     }
 
     public Tensor Div(Tensor other)

@@ -70,12 +70,32 @@ public sealed partial class Tensor
         result = null!;
         keptShape = new int[Rank];
         count = 1;
-        int outer = 1, kept = 1, inner = 1, phase = 0; // 0: leading reduced, 1: kept, 2: trailing reduced
         for (int d = 0; d < Rank; d++)
         {
             keptShape[d] = reduce[d] ? 1 : shape[d];
             if (reduce[d]) count *= shape[d];
-            if (shape[d] == 1) continue; // a size-1 dim fits any block
+        }
+        if (!IsContiguous || Numel == 0 || Rank == 0 || !TryBlockLayout(shape, reduce, out int outer, out int kept, out int inner)) return false;
+        result = Empty(keepDim ? keptShape : ReducedShape(dims, op));
+        unsafe
+        {
+            fixed (float* x = &F[Offset], y = result.F)
+                BlockSumKernel.Sum(x, y, outer, kept, inner, mean ? count : 1f);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether reducing <paramref name="shape"/> over the flagged dims reads a contiguous tensor as
+    /// [outer, kept, inner] (reduced dims leading, trailing or both; size-1 dims fit anywhere), and the sizes.
+    /// </summary>
+    internal static bool TryBlockLayout(ReadOnlySpan<int> shape, bool[] reduce, out int outer, out int kept, out int inner)
+    {
+        outer = kept = inner = 1;
+        int phase = 0; // 0: leading reduced, 1: kept, 2: trailing reduced
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1) continue;
             if (reduce[d])
             {
                 if (phase == 1) phase = 2;
@@ -89,14 +109,34 @@ public sealed partial class Tensor
                 kept *= shape[d];
             }
         }
-        if (!IsContiguous || Numel == 0 || Rank == 0) return false;
-        result = Empty(keepDim ? keptShape : ReducedShape(dims, op));
+        return true;
+    }
+
+    /// <summary>
+    /// (this · other).SumTo(target) for the backward of a broadcast product: when no graph is recorded and
+    /// both are contiguous of the same shape, the products are summed as they are made (one pass, no
+    /// product tensor); otherwise op by op, so the result stays differentiable.
+    /// </summary>
+    internal Tensor MulSumTo(Tensor other, int[] target)
+    {
+        if (GradMode.IsEnabled || !IsContiguous || !other.IsContiguous || !ShapeMath.SameShape(shape, other.shape)
+            || ShapeMath.SameShape(shape, target) || Numel == 0 || target.Length > Rank || DType != DType.Float32 || other.DType != DType.Float32)
+            return (this * other).SumTo(target);
+        int lead = Rank - target.Length;
+        var reduce = new bool[Rank];
+        for (int d = 0; d < Rank; d++)
+        {
+            if (d >= lead && target[d - lead] != 1 && target[d - lead] != shape[d]) return (this * other).SumTo(target);
+            reduce[d] = d < lead || (target[d - lead] == 1 && shape[d] != 1);
+        }
+        if (!TryBlockLayout(shape, reduce, out int outer, out int kept, out int inner)) return (this * other).SumTo(target);
+        var result = Empty(target);
         unsafe
         {
-            fixed (float* x = &F[Offset], y = result.F)
-                BlockSumKernel.Sum(x, y, outer, kept, inner, mean ? count : 1f);
+            fixed (float* x = &F[Offset], y = &other.F[other.Offset], o = result.F)
+                BlockSumKernel.SumOfProducts(x, y, o, outer, kept, inner);
         }
-        return true;
+        return result;
     }
 
     /// <summary>The shape left after reducing <paramref name="dims"/> without keepDim.</summary>
