@@ -144,7 +144,7 @@ public sealed class ModelDefinition
                 {
                     x = net[i].Forward(x);
                 }
-                catch (ArgumentException e)
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
                 {
                     throw new ModelLoadException($"{Source}: {LayerName(i)} cannot take input of shape {ShapeText.Format(x.Shape)} (what the layers before give for input {ShapeText.Format([1, .. InputShape])}): {e.Message}");
                 }

@@ -38,9 +38,9 @@ public sealed record ImagePreprocessing
         Require(Crop is >= 1 and <= MaxSide, $"{source}: field 'image.crop' is {Crop}; it must be between 1 and {MaxSide}");
         Require(Resize >= Crop && Resize <= MaxSide, $"{source}: field 'image.resize' is {Resize}; it must be at least 'image.crop' ({Crop}) and at most {MaxSide}");
         Require(Mean is not null && Mean.Length == Channels,
-            $"{source}: field 'image.mean' has {Mean?.Length ?? 0} values; a {(Grayscale ? "grayscale" : "RGB")} image needs {Channels}");
+            $"{source}: field 'image.mean' has {Mean?.Length ?? 0} values; {(Grayscale ? "a grayscale" : "an RGB")} image needs {Channels}");
         Require(Std is not null && Std.Length == Channels,
-            $"{source}: field 'image.std' has {Std?.Length ?? 0} values; a {(Grayscale ? "grayscale" : "RGB")} image needs {Channels}");
+            $"{source}: field 'image.std' has {Std?.Length ?? 0} values; {(Grayscale ? "a grayscale" : "an RGB")} image needs {Channels}");
         for (var c = 0; c < Channels; c++)
         {
             Require(float.IsFinite(Mean![c]), $"{source}: field 'image.mean[{c}]' is {Mean[c]}; it must be a finite number");

@@ -35,7 +35,9 @@ internal sealed class EngineLoadedModel : ILoadedModel
         {
             weights = SafeTensors.Load(weightsPath).Tensors;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or InvalidOperationException)
+        // A damaged header can surface as any of these from the JSON reader; all mean "this file is not usable".
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or InvalidOperationException
+                                      or NullReferenceException or ArgumentException or OverflowException or KeyNotFoundException)
         {
             throw new ModelLoadException($"model '{modelName}': weights file '{weightsPath}' cannot be read: {e.Message}", e);
         }
