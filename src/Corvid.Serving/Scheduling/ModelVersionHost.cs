@@ -121,6 +121,13 @@ public sealed class ModelVersionHost : IDisposable
     private async Task<IReadOnlyList<NamedTensor>> EnqueueAndWaitAsync(InferenceRequest request, CancellationToken aborted)
     {
         if (!Queue.TryEnqueue(request)) throw new QueueFullException(Name, Version, Queue.Capacity);
+        // A request that passed the closed check just as shutdown began could land in the queue after Dispose
+        // emptied it, and then wait out its whole response timeout. Dispose sets _closed before it empties the
+        // queue, so looking again after enqueueing catches that case; such a request is refused like any late one.
+        if (_closed && Queue.TryRemove(request))
+        {
+            throw new ModelUnavailableException($"model '{Name}' version {Version} is shutting down and takes no new requests");
+        }
         Interlocked.Increment(ref _pending);
         using var timeout = new CancellationTokenSource(ResponseTimeout);
         try
