@@ -10,6 +10,7 @@ internal sealed class RowWalker
     private readonly int[] _outerShape;
     private readonly int[][] _strides;
     private readonly int[] _index;
+    private readonly int[] _startOffsets;
     public readonly int[] Offsets;
     public readonly int RowLength;
     public readonly int[] InnerStrides;
@@ -26,9 +27,23 @@ internal sealed class RowWalker
         _strides = mergedStrides;
         _index = new int[_outerShape.Length];
         Offsets = (int[])offsets.Clone();
+        _startOffsets = (int[])offsets.Clone();
         long rows = 1;
         foreach (var d in _outerShape) rows *= d;
         Rows = RowLength == 0 ? 0 : (int)rows;
+    }
+
+    /// <summary>Moves to row <paramref name="row"/> (counted from the start), so threads can each walk their own range of rows.</summary>
+    public void Seek(int row)
+    {
+        for (int k = 0; k < Offsets.Length; k++) Offsets[k] = _startOffsets[k];
+        for (int d = _outerShape.Length - 1; d >= 0; d--)
+        {
+            int i = row % _outerShape[d];
+            row /= _outerShape[d];
+            _index[d] = i;
+            for (int k = 0; k < Offsets.Length; k++) Offsets[k] += _strides[k][d] * i;
+        }
     }
 
     /// <summary>Moves to the next row; call after using the current offsets.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Corvid.Tensors.Kernels;
 
 namespace Corvid.Tensors;
 
@@ -50,23 +51,46 @@ internal static class ElementwiseKernels
         }
         var outShape = ShapeMath.Broadcast(a.shape, b.shape, op);
         var result = Tensor.Empty(outShape);
-        var o = result.F;
-        var walker = new RowWalker(outShape,
-            [BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), result.strides],
-            [a.Offset, b.Offset, 0]);
-        int n = walker.RowLength, sa = walker.InnerStrides[0], sb = walker.InnerStrides[1];
-        for (int r = 0; r < walker.Rows; r++)
+        var work = new BroadcastRows<TOp>
         {
-            int ao = walker.Offsets[0], bo = walker.Offsets[1], oo = walker.Offsets[2];
-            var d = o.AsSpan(oo, n);
-            if (sa == 1 && sb == 1) TOp.Span(x.AsSpan(ao, n), y.AsSpan(bo, n), d);
-            else if (sa == 1 && sb == 0) TOp.SpanScalar(x.AsSpan(ao, n), y[bo], d);
-            else if (sa == 0 && sb == 1) TOp.ScalarSpan(x[ao], y.AsSpan(bo, n), d);
-            else if (sa == 0 && sb == 0) d.Fill(TOp.Apply(x[ao], y[bo])); // both broadcast along the row (a mean's gradient)
-            else for (int i = 0; i < n; i++) d[i] = TOp.Apply(x[ao + i * sa], y[bo + i * sb]);
-            walker.Advance();
-        }
+            X = x, Y = y, O = result.F, Shape = outShape,
+            Strides = [BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), result.strides],
+            Offsets = [a.Offset, b.Offset, 0],
+        };
+        int parts = result.Numel < ParallelThreshold ? 1 : WorkerPool.AvailableThreads;
+        WorkerPool.Run(ref work, parts);
         return result;
+    }
+
+    const int ParallelThreshold = 1 << 16;
+
+    /// <summary>The rows of a broadcast binary op; threads take contiguous ranges of rows (each with its own walker).</summary>
+    struct BroadcastRows<TOp> : IParallelWork where TOp : IBinaryOp
+    {
+        public float[] X, Y, O;
+        public int[] Shape, Offsets;
+        public int[][] Strides;
+
+        public readonly void Execute(int part, int parts)
+        {
+            var walker = new RowWalker(Shape, Strides, Offsets);
+            int first = (int)((long)walker.Rows * part / parts), last = (int)((long)walker.Rows * (part + 1) / parts);
+            if (first >= last) return;
+            if (first > 0) walker.Seek(first);
+            float[] x = X, y = Y, o = O;
+            int n = walker.RowLength, sa = walker.InnerStrides[0], sb = walker.InnerStrides[1];
+            for (int r = first; r < last; r++)
+            {
+                int ao = walker.Offsets[0], bo = walker.Offsets[1], oo = walker.Offsets[2];
+                var d = o.AsSpan(oo, n);
+                if (sa == 1 && sb == 1) TOp.Span(x.AsSpan(ao, n), y.AsSpan(bo, n), d);
+                else if (sa == 1 && sb == 0) TOp.SpanScalar(x.AsSpan(ao, n), y[bo], d);
+                else if (sa == 0 && sb == 1) TOp.ScalarSpan(x[ao], y.AsSpan(bo, n), d);
+                else if (sa == 0 && sb == 0) d.Fill(TOp.Apply(x[ao], y[bo])); // both broadcast along the row (a mean's gradient)
+                else for (int i = 0; i < n; i++) d[i] = TOp.Apply(x[ao + i * sa], y[bo + i * sb]);
+                walker.Advance();
+            }
+        }
     }
 
     public static Tensor Unary<TOp>(Tensor x, string op) where TOp : IUnaryOp
@@ -74,7 +98,7 @@ internal static class ElementwiseKernels
         x.RequireDType(DType.Float32, op);
         var c = x.Contiguous();
         var result = Tensor.Empty(x.shape);
-        TOp.Span(c.F.AsSpan(c.Offset, c.Numel), result.F);
+        ParallelUnary<TOp>.Run(c.F, c.Offset, result.F, c.Numel);
         return result;
     }
 

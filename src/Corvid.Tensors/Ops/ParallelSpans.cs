@@ -55,3 +55,37 @@ internal static unsafe class ParallelSpans<TOp> where TOp : IBinaryOp
         }
     }
 }
+
+/// <summary>Runs a unary op's span form over a contiguous operand, split into contiguous chunks between threads when large.</summary>
+internal static unsafe class ParallelUnary<TOp> where TOp : IUnaryOp
+{
+    const int ParallelThreshold = 1 << 16;
+    const int Align = 64;
+
+    public static void Run(float[] x, int offset, float[] d, int n)
+    {
+        if (n < ParallelThreshold || WorkerPool.AvailableThreads == 1)
+        {
+            TOp.Span(x.AsSpan(offset, n), d.AsSpan(0, n));
+            return;
+        }
+        fixed (float* xp = x, dp = d)
+        {
+            var work = new Work { X = xp + offset, D = dp, N = n };
+            WorkerPool.Run(ref work, WorkerPool.AvailableThreads);
+        }
+    }
+
+    struct Work : IParallelWork
+    {
+        public float* X, D;
+        public int N;
+
+        public readonly void Execute(int part, int parts)
+        {
+            int start = (int)((long)N * part / parts / Align * Align);
+            int end = part == parts - 1 ? N : (int)((long)N * (part + 1) / parts / Align * Align);
+            if (end > start) TOp.Span(new ReadOnlySpan<float>(X + start, end - start), new Span<float>(D + start, end - start));
+        }
+    }
+}

@@ -4,7 +4,7 @@ namespace Corvid.Tensors.Tests.Ops;
 
 /// <summary>
 /// The training path's kernels (block sums, fused batch norm and layer norm, GELU, relu backward, thread-split
-/// elementwise ops) on inputs large enough to be split between threads, against one thread: the PyTorch
+/// elementwise and broadcast ops) on inputs large enough to be split between threads, against one thread: the PyTorch
 /// fixtures check them on sizes that run in one piece.
 /// </summary>
 [Collection("process-wide thread setting")]
@@ -32,6 +32,12 @@ public class TrainingPathTests
                 results.Add(rows.Mean([0]).ToArray());
                 results.Add((image * imageGrad).ToArray());
                 results.Add((image + 0.5f).ToArray());
+                results.Add((image * weight.Reshape(1, 16, 1, 1) + bias.Reshape(1, 16, 1, 1)).ToArray()); // broadcast rows
+                results.Add((rows + lnBias).ToArray());
+                results.Add(image.Exp().ToArray());
+                results.Add(image.Tanh().ToArray());
+                results.Add(image.Sigmoid().ToArray());
+                results.Add(image.Erf().ToArray());
             }
             var x = image.Clone().RequiresGrad_();
             var w = weight.Clone().RequiresGrad_();
