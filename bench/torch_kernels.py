@@ -51,6 +51,30 @@ def make(case):
             x.grad = w.grad = b.grad = None
             F.conv2d(x, w, b, **args).backward(gy)
         return step
+    if op == "sdpa_train":  # torch 1.13 has no fused attention: the math PyTorch's own MultiheadAttention runs
+        b, h, l, d = case["b"], case["h"], case["l"], case["d"]
+        q, k, v = (randn(b, h, l, d, grad=True) for _ in range(3))
+        gy = randn(b, h, l, d)
+        blocked = torch.ones(l, l, dtype=torch.bool).triu(1) if case["causal"] else None
+
+        def attention_step():
+            q.grad = k.grad = v.grad = None
+            scores = torch.matmul(q, k.transpose(-2, -1)) * (d ** -0.5)
+            if blocked is not None:
+                scores = scores.masked_fill(blocked, float("-inf"))
+            torch.matmul(torch.softmax(scores, -1), v).backward(gy)
+        return attention_step
+    if op == "mha_train":
+        b, l, d = case["b"], case["l"], case["d"]
+        module = torch.nn.MultiheadAttention(d, case["h"], batch_first=True)
+        x = randn(b, l, d, grad=True)
+        gy = randn(b, l, d)
+
+        def module_step():
+            module.zero_grad(set_to_none=True)
+            x.grad = None
+            module(x, x, x, need_weights=False)[0].backward(gy)
+        return module_step
     raise ValueError(f"torch_kernels.py: unknown op {op!r} in case {case['name']!r}")
 
 

@@ -3,7 +3,7 @@ using Corvid.Tensors.Kernels;
 
 namespace Corvid.Bench;
 
-/// <summary>The shapes benchmarked: square, skinny and batched matmul, ResNet 3x3 and ConvNeXt depthwise 7x7 convolutions.</summary>
+/// <summary>The shapes benchmarked: square, skinny and batched matmul, ResNet 3x3 and ConvNeXt depthwise 7x7 convolutions, multi-head attention.</summary>
 public static class KernelCases
 {
     public static IEnumerable<BenchCase> All()
@@ -32,6 +32,7 @@ public static class KernelCases
             yield return Conv("depthwise7x7", $"{c}x{hw}x{hw} fwd", g, train: false);
             yield return Conv("depthwise7x7", $"{c}x{hw}x{hw} fwd+bwd", g, train: true);
         }
+        foreach (var c in AttentionCases.All()) yield return c;
     }
 
     static float[] Random(long length, int seed)

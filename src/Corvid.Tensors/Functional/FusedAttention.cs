@@ -5,10 +5,12 @@ using Corvid.Tensors.Kernels;
 namespace Corvid.Tensors;
 
 /// <summary>
-/// Scaled dot-product attention in one pass per query row: scores, softmax and the product with V
-/// are computed row by row with a running buffer of one row, never the [L, S] matrix per head. The
-/// forward keeps only each row's log-sum-exp; the backward recomputes the probabilities from it
-/// (the FlashAttention scheme). Heads run in parallel on the worker pool.
+/// Scaled dot-product attention by blocks of query rows: for each block the scores against the keys
+/// (one GEMM), the softmax in place with SIMD, and the product with V (a second GEMM), in a buffer of
+/// one block, never the [L, S] matrix per head. The forward keeps only each row's log-sum-exp; the
+/// backward recomputes the probabilities from it block by block (the FlashAttention scheme) and forms
+/// dV, dP, dQ and dK as four more GEMMs per block. Blocks (forward) and heads (backward, whose dK and dV
+/// sum over all query blocks) run in parallel on the worker pool; the GEMMs inside a piece run on its thread.
 /// </summary>
 internal static unsafe class FusedAttention
 {
@@ -110,6 +112,36 @@ internal static unsafe class FusedAttention
     /// <summary>The keys query row i may see: all, or j ≤ i when causal.</summary>
     private static int VisibleKeys(int i, int s, bool causal) => causal ? Math.Min(i + 1, s) : s;
 
+    /// <summary>
+    /// Query rows per block: as many as keep a block of scores (and, backward, of their gradients) near
+    /// 256 KB, so both stay in L2 while the block's GEMMs run; between 16 and 128 rows.
+    /// </summary>
+    private static int BlockRows(in Geometry g) => Math.Clamp(65536 / Math.Max(g.S, 1), 16, 128);
+
+    private static int Blocks(in Geometry g) => (g.L + BlockRows(g) - 1) / BlockRows(g);
+
+    /// <summary>
+    /// Scores of query rows [i0, i0 + rows) of head bh against keys [0, cols): scaled, with the key bias,
+    /// and −∞ beyond each row's visible keys. The block is [rows, cols] with leading dimension cols.
+    /// With <paramref name="maxima"/>, each row's maximum is written there.
+    /// </summary>
+    private static void Scores(in Geometry g, float* q, float* k, float* bias, bool causal, float scale, int i0, int rows, int cols, float* block, float* maxima)
+    {
+        Gemm.Multiply(rows, cols, g.D,
+            new ReadOnlySpan<float>(q + (long)i0 * g.D, rows * g.D), g.D, 1,
+            new ReadOnlySpan<float>(k, cols * g.D), 1, g.D, // Kᵀ read in place: element (p, j) is k[j·D + p]
+            new Span<float>(block, rows * cols), cols, false);
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = block + (long)r * cols;
+            int visible = VisibleKeys(i0 + r, g.S, causal);
+            float max = AttentionRows.ScaleAddMax(row, visible, scale, bias);
+            new Span<float>(row + visible, cols - visible).Fill(float.NegativeInfinity);
+            if (maxima != null) maxima[r] = max;
+        }
+    }
+
+    /// <summary>Query rows are split into blocks; piece p takes a contiguous range of (head, block) units.</summary>
     private struct ForwardWork : IParallelWork
     {
         public Geometry G;
@@ -117,55 +149,62 @@ internal static unsafe class FusedAttention
         public bool Causal;
         public float Scale;
 
-        public void Execute(int part, int parts)
+        public readonly void Execute(int part, int parts)
         {
             var g = G;
-            var scores = System.Buffers.ArrayPool<float>.Shared.Rent(g.S);
+            int blockRows = BlockRows(g), blocks = Blocks(g), units = g.B * g.H * blocks;
+            int start = (int)((long)units * part / parts), end = (int)((long)units * (part + 1) / parts);
+            if (start == end) return;
+            var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(blockRows * g.S + blockRows);
             try
             {
-                Rows(g, scores, part, parts);
+                fixed (float* block = buffer)
+                {
+                    for (int unit = start; unit < end; unit++) Block(g, unit / blocks, unit % blocks * blockRows, blockRows, block, block + blockRows * g.S);
+                }
             }
             finally
             {
-                System.Buffers.ArrayPool<float>.Shared.Return(scores);
+                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
         }
 
-        private readonly void Rows(Geometry g, float[] scores, int part, int parts)
+        private readonly void Block(in Geometry g, int bh, int i0, int blockRows, float* block, float* inverseSums)
         {
-            for (int bh = part; bh < g.B * g.H; bh += parts)
+            int rows = Math.Min(blockRows, g.L - i0);
+            int cols = Causal ? Math.Min(i0 + rows, g.S) : g.S;
+            float* q = Q + (long)bh * g.L * g.D, k = K + (long)bh * g.S * g.D, v = V + (long)bh * g.S * g.Dv, o = O + (long)bh * g.L * g.Dv;
+            float* bias = Bias == null ? null : Bias + (long)(bh / g.H) * g.S;
+            if (cols == 0)
             {
-                int b = bh / g.H;
-                float* q = Q + (long)bh * g.L * g.D, k = K + (long)bh * g.S * g.D, v = V + (long)bh * g.S * g.Dv, o = O + (long)bh * g.L * g.Dv;
-                for (int i = 0; i < g.L; i++)
-                {
-                    var qi = new ReadOnlySpan<float>(q + (long)i * g.D, g.D);
-                    int visible = VisibleKeys(i, g.S, Causal);
-                    float max = float.NegativeInfinity;
-                    for (int j = 0; j < visible; j++)
-                    {
-                        float sc = Scale * TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(k + (long)j * g.D, g.D));
-                        if (Bias != null) sc += Bias[b * g.S + j];
-                        scores[j] = sc;
-                        if (sc > max) max = sc;
-                    }
-                    var oi = new Span<float>(o + (long)i * g.Dv, g.Dv);
-                    oi.Clear();
-                    float sum = 0f;
-                    for (int j = 0; j < visible; j++)
-                    {
-                        float p = MathF.Exp(scores[j] - max);
-                        sum += p;
-                        if (p != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * g.Dv, g.Dv), p, oi, oi);
-                    }
-                    // A row with every key blocked has no distribution: NaN, as PyTorch's softmax gives.
-                    TensorPrimitives.Multiply(oi, 1f / sum, oi);
-                    Lse[(long)bh * g.L + i] = max + MathF.Log(sum);
-                }
+                // No key at all: every row is an empty distribution (NaN, as PyTorch's softmax of nothing).
+                new Span<float>(o + (long)i0 * g.Dv, rows * g.Dv).Fill(float.NaN);
+                new Span<float>(Lse + (long)bh * g.L + i0, rows).Fill(float.NaN);
+                return;
+            }
+            Scores(g, q, k, bias, Causal, Scale, i0, rows, cols, block, inverseSums);
+            for (int r = 0; r < rows; r++)
+            {
+                float max = inverseSums[r];
+                float sum = AttentionRows.ExpSum(block + (long)r * cols, cols, max);
+                // A row with every key blocked has no distribution: max is −∞ and the row NaN, as PyTorch's softmax gives.
+                inverseSums[r] = 1f / sum;
+                Lse[(long)bh * g.L + i0 + r] = max + MathF.Log(sum);
+            }
+            float* oBlock = o + (long)i0 * g.Dv;
+            Gemm.Multiply(rows, g.Dv, cols,
+                new ReadOnlySpan<float>(block, rows * cols), cols, 1,
+                new ReadOnlySpan<float>(v, cols * g.Dv), g.Dv, 1,
+                new Span<float>(oBlock, rows * g.Dv), g.Dv, false);
+            for (int r = 0; r < rows; r++)
+            {
+                var orow = new Span<float>(oBlock + (long)r * g.Dv, g.Dv);
+                TensorPrimitives.Multiply(orow, inverseSums[r], orow);
             }
         }
     }
 
+    /// <summary>Piece p takes a contiguous range of heads: each head's dK and dV sum over all its query blocks.</summary>
     private struct BackwardWork : IParallelWork
     {
         public Geometry G;
@@ -173,38 +212,60 @@ internal static unsafe class FusedAttention
         public bool Causal;
         public float Scale;
 
-        public void Execute(int part, int parts)
+        public readonly void Execute(int part, int parts)
         {
             var g = G;
-            for (int bh = part; bh < g.B * g.H; bh += parts)
+            int heads = g.B * g.H, blockRows = BlockRows(g);
+            int start = (int)((long)heads * part / parts), end = (int)((long)heads * (part + 1) / parts);
+            if (start == end) return;
+            var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(2 * blockRows * g.S);
+            try
             {
-                int b = bh / g.H;
-                long qOff = (long)bh * g.L * g.D, kOff = (long)bh * g.S * g.D, vOff = (long)bh * g.S * g.Dv, oOff = (long)bh * g.L * g.Dv;
-                for (int i = 0; i < g.L; i++)
+                fixed (float* p = buffer)
                 {
-                    var qi = new ReadOnlySpan<float>(Q + qOff + (long)i * g.D, g.D);
-                    var doi = new ReadOnlySpan<float>(DO + oOff + (long)i * g.Dv, g.Dv);
-                    var dqi = new Span<float>(DQ + qOff + (long)i * g.D, g.D);
-                    float delta = TensorPrimitives.Dot(doi, new ReadOnlySpan<float>(O + oOff + (long)i * g.Dv, g.Dv));
-                    float lse = Lse[(long)bh * g.L + i];
-                    int visible = VisibleKeys(i, g.S, Causal);
-                    for (int j = 0; j < visible; j++)
-                    {
-                        var kj = new ReadOnlySpan<float>(K + kOff + (long)j * g.D, g.D);
-                        float sc = Scale * TensorPrimitives.Dot(qi, kj);
-                        if (Bias != null) sc += Bias[b * g.S + j];
-                        float p = MathF.Exp(sc - lse);
-                        if (p == 0f) continue;
-                        var vj = new ReadOnlySpan<float>(V + vOff + (long)j * g.Dv, g.Dv);
-                        var dvj = new Span<float>(DV + vOff + (long)j * g.Dv, g.Dv);
-                        TensorPrimitives.MultiplyAdd(doi, p, dvj, dvj);                 // dV_j += p_ij · dO_i
-                        float ds = p * (TensorPrimitives.Dot(doi, vj) - delta) * Scale; // dS_ij, scaled
-                        TensorPrimitives.MultiplyAdd(kj, ds, dqi, dqi);                 // dQ_i += dS_ij · K_j
-                        var dkj = new Span<float>(DK + kOff + (long)j * g.D, g.D);
-                        TensorPrimitives.MultiplyAdd(qi, ds, dkj, dkj);                 // dK_j += dS_ij · Q_i
-                    }
+                    for (int bh = start; bh < end; bh++)
+                        for (int i0 = 0; i0 < g.L; i0 += blockRows) Block(g, bh, i0, blockRows, p, p + blockRows * g.S);
                 }
             }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            }
+        }
+
+        private readonly void Block(in Geometry g, int bh, int i0, int blockRows, float* probabilities, float* scoreGrads)
+        {
+            int rows = Math.Min(blockRows, g.L - i0);
+            int cols = Causal ? Math.Min(i0 + rows, g.S) : g.S;
+            if (cols == 0) return;
+            long qOff = (long)bh * g.L * g.D + (long)i0 * g.D, oOff = (long)bh * g.L * g.Dv + (long)i0 * g.Dv;
+            float* k = K + (long)bh * g.S * g.D, v = V + (long)bh * g.S * g.Dv, dk = DK + (long)bh * g.S * g.D, dv = DV + (long)bh * g.S * g.Dv;
+            float* bias = Bias == null ? null : Bias + (long)(bh / g.H) * g.S;
+            var qBlock = new ReadOnlySpan<float>(Q + qOff, rows * g.D);
+            var doBlock = new ReadOnlySpan<float>(DO + oOff, rows * g.Dv);
+
+            // P = exp(scores − lse), recomputed from the forward's log-sum-exp.
+            Scores(g, Q + (long)bh * g.L * g.D, k, bias, Causal, Scale, i0, rows, cols, probabilities, null);
+            for (int r = 0; r < rows; r++) AttentionRows.ExpSum(probabilities + (long)r * cols, cols, Lse[(long)bh * g.L + i0 + r]);
+            var pBlock = new ReadOnlySpan<float>(probabilities, rows * cols);
+
+            // dV[0, cols) += Pᵀ · dO
+            Gemm.Multiply(cols, g.Dv, rows, pBlock, 1, cols, doBlock, g.Dv, 1, new Span<float>(dv, cols * g.Dv), g.Dv, true);
+            // dP = dO · Vᵀ
+            Gemm.Multiply(rows, cols, g.Dv, doBlock, g.Dv, 1, new ReadOnlySpan<float>(v, cols * g.Dv), 1, g.Dv,
+                new Span<float>(scoreGrads, rows * cols), cols, false);
+            // dS = P ∘ (dP − rowsum(dO ∘ O)) · scale (the softmax's backward, with the score scale folded in)
+            for (int r = 0; r < rows; r++)
+            {
+                float delta = TensorPrimitives.Dot(new ReadOnlySpan<float>(DO + oOff + (long)r * g.Dv, g.Dv), new ReadOnlySpan<float>(O + oOff + (long)r * g.Dv, g.Dv));
+                AttentionRows.SoftmaxBackward(scoreGrads + (long)r * cols, probabilities + (long)r * cols, cols, delta, Scale);
+            }
+            var dsBlock = new ReadOnlySpan<float>(scoreGrads, rows * cols);
+            // dQ (this block's rows, written once) = dS · K
+            Gemm.Multiply(rows, g.D, cols, dsBlock, cols, 1, new ReadOnlySpan<float>(k, cols * g.D), g.D, 1,
+                new Span<float>(DQ + qOff, rows * g.D), g.D, false);
+            // dK[0, cols) += dSᵀ · Q
+            Gemm.Multiply(cols, g.D, rows, dsBlock, 1, cols, qBlock, g.D, 1, new Span<float>(dk, cols * g.D), g.D, true);
         }
     }
 }
