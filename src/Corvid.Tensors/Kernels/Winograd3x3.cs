@@ -118,11 +118,13 @@ internal static unsafe class Winograd3x3
         {
             int c = G.InChannels, slivers = (count + Nr - 1) / Nr, width = slivers * Nr;
             int ocRows = OcBlocks * Mr;
-            long vStride = PlaneStride((long)width * c), uStride = PlaneStride((long)ocRows * c), mStride = PlaneStride((long)ocRows * width);
+            // V's rows (one per input channel) hold the block's tiles and room for a whole vector past them.
+            int ld = width + 16;
+            long vStride = PlaneStride((long)ld * c), uStride = PlaneStride((long)ocRows * c), mStride = PlaneStride((long)ocRows * width);
             float* v = PackingBuffers.B((int)(16 * vStride));
             // (+16: the output transform reads whole vectors, past the last tile of the last row.)
             float* m = PackingBuffers.A((int)(16 * mStride + 16));
-            TransformInputs(G, X, t0, count, width, v);
+            TransformInputs(G, X, t0, count, width, ld, v);
             for (int xi = 0; xi < 16; xi++)
             {
                 float* vXi = v + xi * vStride, uXi = U + xi * uStride, mXi = m + xi * mStride;
@@ -131,9 +133,10 @@ internal static unsafe class Winograd3x3
                     int kc = Math.Min(Kc, c - k0);
                     for (int s = 0; s < slivers; s++)
                     {
-                        float* bSliver = vXi + (long)s * Nr * c + k0 * Nr;
+                        // B straight from V's rows (row stride ld): 32 tiles of kc channels.
+                        float* bSliver = vXi + (long)k0 * ld + s * Nr;
                         for (int ob = 0; ob < OcBlocks; ob++)
-                            GemmKernel512.Run(kc, uXi + (long)ob * Mr * c + k0 * Mr, bSliver, Nr,
+                            GemmKernel512.Run(kc, uXi + (long)ob * Mr * c + k0 * Mr, bSliver, ld,
                                 mXi + (long)ob * Mr * width + s * Nr, width, overwrite: k0 == 0, bias: null);
                     }
                 }
@@ -206,17 +209,18 @@ internal static unsafe class Winograd3x3
     }
 
     /// <summary>
-    /// <c>V_ξ = Bᵀ·d·B</c> for tiles <c>[t0, t0 + count)</c> into packed B slivers: <c>v[ξ][sliver][c][lane]</c>
-    /// for block tile <c>sliver·32 + lane</c>, zero in the lanes past <paramref name="count"/>. Patch rows are read
-    /// straight from the input with masked loads (zero padding costs nothing but the mask).
+    /// <c>V_ξ = Bᵀ·d·B</c> for tiles <c>[t0, t0 + count)</c>: <c>v[ξ][c][tile]</c>, rows of <paramref name="ld"/> floats
+    /// that the micro-kernel reads as its B, zero from <paramref name="count"/> to <paramref name="width"/>. Patch rows
+    /// are read straight from the input with masked loads (zero padding costs only the mask); results are stored as
+    /// whole vectors, the lanes past a tile row's last tile overwritten by the next tile row (or landing in the
+    /// row's spare 16 floats), so no store is masked.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TransformInputs(in Conv2dGeometry g, float* x, int t0, int count, int width, float* v)
+    static void TransformInputs(in Conv2dGeometry g, float* x, int t0, int count, int width, int ld, float* v)
     {
         int c = g.InChannels, h = g.InHeight, w = g.InWidth;
         int tw = (g.OutWidth + 1) / 2, th = (g.OutHeight + 1) / 2, perImage = tw * th;
-        long xiStride = PlaneStride((long)width * c), plane = (long)h * w;
-        int sliverStride = Nr * c;
+        long xiStride = PlaneStride((long)ld * c), plane = (long)h * w;
         var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var evens = iota + iota;
         var odds = evens + Vector512<int>.One;
@@ -229,17 +233,15 @@ internal static unsafe class Winograd3x3
             int local = t - t0;
             int ih0 = 2 * ty - g.PadH;
             float* image = x + (long)n * c * plane;
+            bool row0 = (uint)ih0 < (uint)h, row1 = (uint)(ih0 + 1) < (uint)h, row2 = (uint)(ih0 + 2) < (uint)h, row3 = (uint)(ih0 + 3) < (uint)h;
             for (int u = 0; u < run; u += 16)
             {
-                int used = Math.Min(16, run - u), tile = local + u;
                 // Columns of the 16 tiles' patches: iw0 .. iw0 + 33; a lane loads only inside the image.
                 int iw0 = 2 * (tx0 + u) - g.PadW;
                 var m0 = Inside(iw0, iota, columns);
                 var m1 = Inside(iw0 + 16, iota, columns);
                 var m2 = Inside(iw0 + 2, iota, columns);
                 var m3 = Inside(iw0 + 18, iota, columns);
-                bool row0 = (uint)ih0 < (uint)h, row1 = (uint)(ih0 + 1) < (uint)h, row2 = (uint)(ih0 + 2) < (uint)h, row3 = (uint)(ih0 + 3) < (uint)h;
-                var store = new Lanes(tile, used, iota);
                 for (int ci = 0; ci < c; ci++)
                 {
                     float* at = image + ci * plane + (long)ih0 * w + iw0;
@@ -248,21 +250,21 @@ internal static unsafe class Winograd3x3
                     Load(at + w, row1, m0, m1, m2, m3, evens, odds, out var d10, out var d11, out var d12, out var d13);
                     Load(at + 2 * w, row2, m0, m1, m2, m3, evens, odds, out var d20, out var d21, out var d22, out var d23);
                     Load(at + 3 * w, row3, m0, m1, m2, m3, evens, odds, out var d30, out var d31, out var d32, out var d33);
-                    float* channel = v + (long)ci * Nr;
+                    float* to = v + (long)ci * ld + local + u;
                     // Rows of Bᵀ·d are (d0 − d2, d1 + d2, d2 − d1, d1 − d3); each row times B likewise on its columns.
-                    StoreRow(channel, 0, xiStride, sliverStride, store, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
-                    StoreRow(channel, 4, xiStride, sliverStride, store, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
-                    StoreRow(channel, 8, xiStride, sliverStride, store, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
-                    StoreRow(channel, 12, xiStride, sliverStride, store, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
+                    StoreRow(to, 0, xiStride, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
+                    StoreRow(to, 4, xiStride, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
+                    StoreRow(to, 8, xiStride, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
+                    StoreRow(to, 12, xiStride, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
                 }
             }
             t += run;
         }
-        // Lanes past the last tile of a ragged final sliver feed product columns nobody reads; zero keeps them finite.
+        // Tiles past the last of a ragged final sliver feed product columns nobody reads; zero keeps them finite.
         if (count < width)
             for (int xi = 0; xi < 16; xi++)
                 for (int ci = 0; ci < c; ci++)
-                    new Span<float>(v + xi * xiStride + (long)(count / Nr) * sliverStride + (long)ci * Nr + count % Nr, width - count).Clear();
+                    new Span<float>(v + xi * xiStride + (long)ci * ld + count, width - count).Clear();
     }
 
     /// <summary>Lanes whose column <c>start + lane</c> lies in <c>[0, width)</c>.</summary>
@@ -291,41 +293,15 @@ internal static unsafe class Winograd3x3
         j3 = Avx512F.PermuteVar16x32x2(lo, odds, hi);
     }
 
-    /// <summary>Where up to 16 consecutive block tiles go in a channel's slivers: lanes before and after a sliver boundary.</summary>
-    readonly struct Lanes
-    {
-        public readonly int Sliver, Lane, Here;
-        public readonly Vector512<float> First, Rest;
-
-        public Lanes(int tile, int used, Vector512<int> iota)
-        {
-            Sliver = tile / Nr;
-            Lane = tile - Sliver * Nr;
-            Here = Math.Min(used, Nr - Lane);
-            First = Vector512.LessThan(iota, Vector512.Create(Here)).AsSingle();
-            Rest = Vector512.LessThan(iota, Vector512.Create(used)).AsSingle() & ~First;
-        }
-    }
-
     /// <summary>One row (q0..q3 = row of Bᵀ·d) times B: ξ = first + (q0 − q2, q1 + q2, q2 − q1, q1 − q3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreRow(float* channel, int first, long xiStride, int sliverStride, in Lanes lanes,
+    internal static void StoreRow(float* to, int first, long xiStride,
         Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3)
     {
-        Put(channel + first * xiStride, sliverStride, lanes, q0 - q2);
-        Put(channel + (first + 1) * xiStride, sliverStride, lanes, q1 + q2);
-        Put(channel + (first + 2) * xiStride, sliverStride, lanes, q2 - q1);
-        Put(channel + (first + 3) * xiStride, sliverStride, lanes, q1 - q3);
-    }
-
-    /// <summary>The tiles' values into one channel's slivers; lanes past a sliver boundary continue at the next sliver.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Put(float* channel, int sliverStride, in Lanes lanes, Vector512<float> value)
-    {
-        float* at = channel + (long)lanes.Sliver * sliverStride + lanes.Lane;
-        Avx512F.MaskStore(at, lanes.First, value);
-        // Lane i ≥ Here goes to lane i − Here of the next sliver; masked-off lanes are never touched.
-        if (lanes.Here < 16) Avx512F.MaskStore(channel + (long)(lanes.Sliver + 1) * sliverStride - lanes.Here, lanes.Rest, value);
+        (q0 - q2).Store(to + first * xiStride);
+        (q1 + q2).Store(to + (first + 1) * xiStride);
+        (q2 - q1).Store(to + (first + 2) * xiStride);
+        (q1 - q3).Store(to + (first + 3) * xiStride);
     }
 
     /// <summary>

@@ -124,23 +124,13 @@ internal static unsafe class Winograd3x3WeightGradient
                     Winograd3x3.Load(at + 3 * w, row3, m0, m1, m2, m3, evens, odds, out var d30, out var d31, out var d32, out var d33);
                     // Whole vectors: lanes past this run are overwritten by the next run (or lie in the row's spare 16).
                     float* to = row + (t - T0) + u;
-                    Row(to, 0, VStride, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
-                    Row(to, 4, VStride, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
-                    Row(to, 8, VStride, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
-                    Row(to, 12, VStride, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
+                    Winograd3x3.StoreRow(to, 0, VStride, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
+                    Winograd3x3.StoreRow(to, 4, VStride, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
+                    Winograd3x3.StoreRow(to, 8, VStride, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
+                    Winograd3x3.StoreRow(to, 12, VStride, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
                 }
                 t += run;
             }
-        }
-
-        /// <summary>One row (q0..q3) of Bᵀ·d times B: ξ = first + (q0 − q2, q1 + q2, q2 − q1, q1 − q3).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Row(float* to, int first, long stride, Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3)
-        {
-            (q0 - q2).Store(to + first * stride);
-            (q1 + q2).Store(to + (first + 1) * stride);
-            (q2 - q1).Store(to + (first + 2) * stride);
-            (q1 - q3).Store(to + (first + 3) * stride);
         }
 
         /// <summary><c>E_ξ = A·dy·Aᵀ</c> of output channel o for the block's tiles (zero past the output's edge): <c>e[ξ][o][tile]</c>.</summary>
