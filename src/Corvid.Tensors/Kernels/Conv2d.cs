@@ -8,6 +8,10 @@ namespace Corvid.Tensors.Kernels;
 /// </summary>
 /// <remarks>
 /// Depthwise convolutions (one input channel per group) use direct kernels (<see cref="DepthwiseConv2d"/>).
+/// 3x3 stride-1 convolutions with 16+ channels each way and 32+ output tiles (ResNet's 3x3 layers) use
+/// Winograd's minimal filtering on AVX-512 machines: F(2x2, 3x3) for the forward pass and the input gradient
+/// (<see cref="Winograd3x3"/>), F(3x3, 2x2) for the weight gradient (<see cref="Winograd3x3WeightGradient"/>),
+/// 16 multiplies per 2x2 tile and channel pair instead of 36.
 /// Otherwise each (run of images, group) is one matrix multiply over its im2col matrix: forward is
 /// <c>W[OC/g, C/g·KH·KW] × col[C/g·KH·KW, OH·OW]</c> with the bias added as the product is stored; the
 /// input gradient is <c>Wᵀ × dY</c> folded back by col2im (which is also conv_transpose's forward); the
