@@ -103,7 +103,7 @@ if (pathological)
         {
             var failures = js.Value.GetProperty("failures").EnumerateArray()
                 .Select(f => $"{f.GetProperty("bytes").GetInt32() / 1000} KB of {JsonSerializer.Serialize(f.GetProperty("start").GetString()![..1])}").ToList();
-            Console.WriteLine($"| tiktoken 1.0.22 (WASM) | {js.Value.GetProperty("seconds").GetDouble():F2} | {js.Value.GetProperty("single").GetDouble():F1} |"
+            Console.WriteLine($"| tiktoken 1.0.22 (WASM) | {js.Value.GetProperty("seconds").GetDouble():F2} | {js.Value.GetProperty("single").GetDouble():F3} |"
                 + (failures.Count == 0 ? "" : $" crashed (RuntimeError: unreachable) on {string.Join(", ", failures)}; time and MB/s are for the other runs"));
         }
     }
