@@ -8,11 +8,12 @@ Server rows: `corvid serve --models models --no-default-model` (models/fashion-m
 clients in this process (Python `requests`, one session per thread) POSTing the committed sample PNGs
 TorchServe-style; images/s over all requests after a warm-up, and latency percentiles. The clients share the
 machine's cores with the server, so the server rows are a floor for what the server itself can do.
+Corvid in-process rows: bench/fashion_mnist_engine.cs (the runtime's executor on 1 thread, no HTTP), same two cases.
 PyTorch rows: torch 1.13 eager, `nn.Sequential` built from models/fashion-mnist/model.json with the same safetensors,
 eval mode, no_grad, 1 thread: per image PIL decode + preprocess + forward (what a handler does), and forward only
 on batches of 16 already-preprocessed images. Medians of --runs runs.
 """
-import argparse, io, json, os, statistics, sys, threading, time
+import argparse, io, json, os, statistics, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -80,6 +81,16 @@ def torch_rows(bodies, count):
     return single, batched
 
 
+def corvid_rows(count):
+    """Runs bench/fashion_mnist_engine.cs (a .NET file-based program) and returns (single, batch16) images/s."""
+    out = subprocess.run(["dotnet", "run", "-c", "Release", os.path.join(ROOT, "bench", "fashion_mnist_engine.cs"), "--", str(count)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError("bench/fashion_mnist_engine.cs failed:\n" + out.stdout + out.stderr)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["single"], result["batch16"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -98,6 +109,7 @@ def main():
     finally:
         code = stop_server(proc)
     torch_single, torch_batched = zip(*[torch_rows(bodies, args.requests) for _ in range(args.runs)])
+    corvid_single, corvid_batched = zip(*[corvid_rows(args.requests) for _ in range(args.runs)])
 
     print(f"| setup | images/s | p50 ms | p95 ms | p99 ms |")
     print(f"|---|---:|---:|---:|---:|")
@@ -105,7 +117,9 @@ def main():
         rows = results[c]
         med = lambda k: statistics.median(r[k] for r in rows)
         print(f"| `corvid serve`, corvid runtime, {c} concurrent client(s) | {med(0):.0f} | {med(1):.2f} | {med(2):.2f} | {med(3):.2f} |")
+    print(f"| Corvid in-process, 1 thread, decode + preprocess + forward per image | {statistics.median(corvid_single):.0f} | | | |")
     print(f"| PyTorch in-process, 1 thread, decode + preprocess + forward per image | {statistics.median(torch_single):.0f} | | | |")
+    print(f"| Corvid in-process, 1 thread, forward only, batch 16 | {statistics.median(corvid_batched):.0f} | | | |")
     print(f"| PyTorch in-process, 1 thread, forward only, batch 16 | {statistics.median(torch_batched):.0f} | | | |")
     print(f"server exit code {code}")
 
