@@ -445,7 +445,7 @@ def maml():
 
 
 def inference():
-    """The inference-path kernels: max pool without indices (SIMD, threads), eval batch norm as one
+    """The inference-path kernels: max pool without indices (SIMD, threads), average pool, eval batch norm as one
     scale+shift pass, fused add+ReLU and conv-BN weight folding. Small sizes with odd widths for the vector
     tails; splitting over threads is checked in Corvid's tests against one thread (InferencePathTests)."""
     g = "inference"
@@ -512,6 +512,14 @@ def training():
     case(g, "mul_leading_and_trailing", "mul", [("a", randn(2, 3, 4, 5), True), ("b", randn(3, 4, 1), True)])
 
 
+def inference_average_pool():
+    """Average pooling on the inference path's kernels (same group; called last so earlier cases keep their inputs)."""
+    g = "inference"
+    case(g, "avg_pool2d_odd_second", "avg_pool2d", [("x", randn(2, 3, 13, 35), True)], {"kernel": 3, "stride": 2, "padding": 1, "count_include_pad": True}, second=True)
+    case(g, "avg_pool2d_stride1_exclude", "avg_pool2d", [("x", randn(1, 4, 9, 21), True)],
+         {"kernel": [3, 5], "stride": [1, 1], "padding": [1, 2], "count_include_pad": False})
+
+
 def main():
     elementwise()
     reductions()
@@ -522,6 +530,7 @@ def main():
     maml()
     inference()  # last, so the cases before it keep their random inputs
     training()  # after the others for the same reason
+    inference_average_pool()
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():

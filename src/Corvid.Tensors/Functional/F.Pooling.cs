@@ -127,30 +127,80 @@ public static partial class F
         return o;
     }
 
-    /// <summary>2-D average pooling; a depthwise convolution with a constant kernel, so its gradient comes for free.</summary>
+    /// <summary>
+    /// 2-D average pooling of x [N, C, H, W]: window sums (down the rows with SIMD, then across) over the
+    /// window's size, or with <paramref name="countIncludePad"/> false over its cells inside the input.
+    /// Planes run in parallel; the gradient (of every order) is the transposed pooling.
+    /// </summary>
     public static Tensor AvgPool2d(Tensor input, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null, bool countIncludePad = true)
     {
         var s = stride ?? kernel;
         var p = padding ?? (0, 0);
         if (input.Rank != 4)
             throw new ArgumentException($"avg_pool2d: expected input [N, C, H, W], got shape {ShapeMath.Format(input.shape)}");
-        if (p.H > kernel.H / 2 || p.W > kernel.W / 2)
-            throw new ArgumentException($"avg_pool2d: padding ({p.H}, {p.W}) must be at most half the kernel ({kernel.H}, {kernel.W})");
-        int n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3];
-        var planes = input.Reshape(n * c, 1, h, w);
-        var ones = Tensor.Ones(1, 1, kernel.H, kernel.W);
-        var sums = Conv2d(planes, ones, null, s, p);
-        Tensor result;
-        if (countIncludePad)
+        input.RequireDType(DType.Float32, "avg_pool2d");
+        if (kernel.H <= 0 || kernel.W <= 0 || s.H <= 0 || s.W <= 0)
+            throw new ArgumentException($"avg_pool2d: kernel ({kernel.H}, {kernel.W}) and stride ({s.H}, {s.W}) must be positive");
+        if (p.H < 0 || p.W < 0 || p.H > kernel.H / 2 || p.W > kernel.W / 2)
+            throw new ArgumentException($"avg_pool2d: padding ({p.H}, {p.W}) must be at least 0 and at most half the kernel ({kernel.H}, {kernel.W})");
+        int h = input.shape[2], w = input.shape[3];
+        int oh = PoolOutSize(h, kernel.H, s.H, p.H, 1, false), ow = PoolOutSize(w, kernel.W, s.W, p.W, 1, false);
+        if (oh <= 0 || ow <= 0)
+            throw new ArgumentException($"avg_pool2d: input {h}x{w} is too small for kernel ({kernel.H}, {kernel.W}) with padding ({p.H}, {p.W})");
+        var window = new PoolWindow(h, w, oh, ow, kernel.H, kernel.W, s.H, s.W, p.H, p.W, 1, 1);
+        return AvgPoolForward(input, window, AvgPoolInverseCounts(window, countIncludePad));
+    }
+
+    /// <summary>1 / the divisor of each output: the window's size, or its cells inside the input.</summary>
+    private static float[] AvgPoolInverseCounts(PoolWindow g, bool countIncludePad)
+    {
+        var inverse = new float[g.OutPlane];
+        for (int i = 0; i < g.OutH; i++)
+        for (int j = 0; j < g.OutW; j++)
         {
-            result = sums / (kernel.H * kernel.W);
+            int rows = g.KH, cols = g.KW;
+            if (!countIncludePad)
+            {
+                int r0 = i * g.SH - g.PH, c0 = j * g.SW - g.PW;
+                rows = Math.Min(r0 + g.KH, g.H) - Math.Max(r0, 0);
+                cols = Math.Min(c0 + g.KW, g.W) - Math.Max(c0, 0);
+            }
+            inverse[i * g.OutW + j] = 1f / (rows * cols);
         }
-        else
+        return inverse;
+    }
+
+    private static Tensor AvgPoolForward(Tensor input, PoolWindow window, float[] inverseCounts)
+    {
+        int n = input.shape[0], c = input.shape[1];
+        var x = input.Contiguous();
+        var y = Tensor.Empty([n, c, window.OutH, window.OutW]);
+        if (y.Numel > 0)
         {
-            var counts = Conv2d(Tensor.Ones(1, 1, h, w), ones, null, s, p);
-            result = sums / counts;
+            unsafe
+            {
+                fixed (float* xp = &x.F[x.Offset], yp = y.F, ip = inverseCounts)
+                    AvgPool2dKernel.Forward(window, n * c, xp, ip, yp);
+            }
         }
-        return result.Reshape(n, c, result.shape[2], result.shape[3]);
+        var inputShape = input.shape.ToArray();
+        return Graph.Record("AvgPool2DBackward", y, (g, _) => [AvgPoolTransposed(g, window, inverseCounts, inputShape)], input);
+    }
+
+    /// <summary>Average pooling's backward: each output's gradient over its count, spread over its window.</summary>
+    private static Tensor AvgPoolTransposed(Tensor g, PoolWindow window, float[] inverseCounts, int[] inputShape)
+    {
+        var gc = g.Contiguous();
+        var gx = Tensor.Empty(inputShape);
+        if (gx.Numel > 0)
+        {
+            unsafe
+            {
+                fixed (float* gp = &gc.F[gc.Offset], gxp = gx.F, ip = inverseCounts)
+                    AvgPool2dKernel.Backward(window, inputShape[0] * inputShape[1], gp, ip, gxp);
+            }
+        }
+        return Graph.Record("AvgPool2DBackwardBackward", gx, (gg, _) => [AvgPoolForward(gg, window, inverseCounts)], g);
     }
 
     public static Tensor AvgPool2d(Tensor input, int kernel, int? stride = null, int padding = 0, bool countIncludePad = true) =>

@@ -13,7 +13,7 @@ public class InferencePathTests
     public static IEnumerable<object[]> NoGradCases() =>
         new[] { "convolution", "nn", "inference" }
             .SelectMany(group => TorchFixtures.Cases(group).Select(c => (group, name: (string)c[0])))
-            .Where(c => TorchFixtures.Case(c.group, c.name).Op is "max_pool2d" or "batch_norm_eval" or "add_relu")
+            .Where(c => TorchFixtures.Case(c.group, c.name).Op is "max_pool2d" or "avg_pool2d" or "batch_norm_eval" or "add_relu")
             .Select(c => new object[] { c.group, c.name });
 
     [Theory, MemberData(nameof(NoGradCases))]
