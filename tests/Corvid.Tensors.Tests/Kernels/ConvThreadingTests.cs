@@ -11,6 +11,8 @@ public class ConvThreadingTests
         [new Conv2dGeometry(4, 16, 20, 20, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)],
         [new Conv2dGeometry(1, 32, 24, 24, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1)],
         [new Conv2dGeometry(3, 24, 30, 30, 24, 7, 7, 1, 1, 3, 3, 1, 1, 24)],
+        // Winograd with few tiles (49): two blocks of one sliver each, the second ragged.
+        [new Conv2dGeometry(1, 32, 14, 14, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1)],
     ];
 
     [Theory]
