@@ -65,12 +65,15 @@ internal sealed class TokenPairs
     public static TokenPairs ForThisThread(RankTable ranks)
     {
         var current = t_current;
-        if (current is null || !ReferenceEquals(current._ranks, ranks) || current._compatible.Count > MaxKept)
+        if (current is null || !ReferenceEquals(current._ranks, ranks)
+            || current._compatible.Count > MaxPairsKept || current._histories.Count > MaxHistoriesKept)
             t_current = current = new TokenPairs(ranks);
         return current;
     }
 
-    private const int MaxKept = 1 << 20;
+    // A long piece needs a few thousand answers; the bounds keep a thread's memory to a few MB on endless random text.
+    private const int MaxPairsKept = 1 << 16;
+    private const int MaxHistoriesKept = 1 << 14;
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 
