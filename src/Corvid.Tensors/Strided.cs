@@ -102,27 +102,39 @@ internal sealed class RowWalker
 /// <summary>Copies between strided layouts and contiguous buffers.</summary>
 internal static class StridedCopy
 {
+    const int ParallelThreshold = 1 << 16;
+
     /// <summary>Copies <paramref name="src"/> (any layout) into the view <paramref name="dst"/> of the same shape.</summary>
+    /// <remarks>Large copies split their rows between the worker pool's threads (each thread walks its own range).</remarks>
     public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, ReadOnlySpan<int> shape)
     {
-        var walker = new RowWalker(shape, [srcStrides, dstStrides], [srcOffset, dstOffset]);
-        int n = walker.RowLength, ss = walker.InnerStrides[0], ds = walker.InnerStrides[1];
-        for (int r = 0; r < walker.Rows; r++)
+        var work = new Rows<T> { Src = src, Dst = dst, Shape = shape.ToArray(), Strides = [srcStrides, dstStrides], Offsets = [srcOffset, dstOffset] };
+        int parts = ShapeMath.Numel(shape) < ParallelThreshold ? 1 : Kernels.WorkerPool.AvailableThreads;
+        Kernels.WorkerPool.Run(ref work, parts);
+    }
+
+    struct Rows<T> : Kernels.IParallelWork
+    {
+        public T[] Src, Dst;
+        public int[] Shape, Offsets;
+        public int[][] Strides;
+
+        public readonly void Execute(int part, int parts)
         {
-            int so = walker.Offsets[0], dOff = walker.Offsets[1];
-            if (ss == 1 && ds == 1)
+            var walker = new RowWalker(Shape, Strides, Offsets);
+            int first = (int)((long)walker.Rows * part / parts), last = (int)((long)walker.Rows * (part + 1) / parts);
+            if (first >= last) return;
+            if (first > 0) walker.Seek(first);
+            T[] src = Src, dst = Dst;
+            int n = walker.RowLength, ss = walker.InnerStrides[0], ds = walker.InnerStrides[1];
+            for (int r = first; r < last; r++)
             {
-                Array.Copy(src, so, dst, dOff, n);
+                int so = walker.Offsets[0], dOff = walker.Offsets[1];
+                if (ss == 1 && ds == 1) src.AsSpan(so, n).CopyTo(dst.AsSpan(dOff, n)); // short rows: a span copy costs less than Array.Copy's checks
+                else if (ss == 0 && ds == 1) dst.AsSpan(dOff, n).Fill(src[so]);
+                else for (int i = 0; i < n; i++) dst[dOff + i * ds] = src[so + i * ss];
+                walker.Advance();
             }
-            else if (ss == 0 && ds == 1)
-            {
-                dst.AsSpan(dOff, n).Fill(src[so]);
-            }
-            else
-            {
-                for (int i = 0; i < n; i++) dst[dOff + i * ds] = src[so + i * ss];
-            }
-            walker.Advance();
         }
     }
 }

@@ -4,7 +4,7 @@ namespace Corvid.Tensors.Tests.Ops;
 
 /// <summary>
 /// The training path's kernels (block sums, fused batch norm and layer norm, GELU, relu backward, thread-split
-/// elementwise and broadcast ops) on inputs large enough to be split between threads, against one thread: the PyTorch
+/// elementwise and broadcast ops, strided copies) on inputs large enough to be split between threads, against one thread: the PyTorch
 /// fixtures check them on sizes that run in one piece.
 /// </summary>
 [Collection("process-wide thread setting")]
@@ -38,6 +38,9 @@ public class TrainingPathTests
                 results.Add(image.Tanh().ToArray());
                 results.Add(image.Sigmoid().ToArray());
                 results.Add(image.Erf().ToArray());
+                results.Add(image.Permute(0, 2, 1, 3).Contiguous().ToArray()); // head-style permute: short contiguous rows
+                results.Add(rows.T.Contiguous().ToArray());                     // transpose: strided gather
+                results.Add(weight.Reshape(1, 16, 1, 1).Expand(8, 16, 24, 24).Contiguous().ToArray());
             }
             var x = image.Clone().RequiresGrad_();
             var w = weight.Clone().RequiresGrad_();
