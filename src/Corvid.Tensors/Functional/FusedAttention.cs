@@ -11,6 +11,9 @@ namespace Corvid.Tensors;
 /// backward recomputes the probabilities from it block by block (the FlashAttention scheme) and forms
 /// dV, dP, dQ and dK as four more GEMMs per block. Blocks (forward) and heads (backward, whose dK and dV
 /// sum over all query blocks) run in parallel on the worker pool; the GEMMs inside a piece run on its thread.
+/// Operands are read in place whatever their head layout as long as each row is contiguous, so the
+/// [B, L, H, D] projections of a multi-head module, viewed as [B, H, L, D], need no copy; the output and
+/// the gradients are laid out like the query (and the key and value), so the module's views back are free too.
 /// </summary>
 internal static unsafe class FusedAttention
 {
@@ -22,15 +25,19 @@ internal static unsafe class FusedAttention
     {
         var geometry = Geometry.Of(q, k, v, keyPadding);
         if (q.Numel == 0 || k.Numel == 0 || v.Numel == 0) return Composite(q, k, v, causal, keyPadding, scale);
-        var qc = q.Contiguous();
-        var kc = k.Contiguous();
-        var vc = v.Contiguous();
+        var qc = RowMajorHeads(q);
+        var kc = RowMajorHeads(k);
+        var vc = RowMajorHeads(v);
         var bias = KeyBias(keyPadding, geometry);
-        var output = Tensor.Empty([geometry.B, geometry.H, geometry.L, geometry.Dv]);
+        var output = NewLike(qc, geometry.Dv, zeroed: false);
         var lse = new float[geometry.B * geometry.H * geometry.L];
-        fixed (float* qp = &qc.F[qc.Offset], kp = &kc.F[kc.Offset], vp = &vc.F[vc.Offset], op = output.F, lp = lse, bp = bias)
+        fixed (float* qp = &qc.F[qc.Offset], kp = &kc.F[kc.Offset], vp = &vc.F[vc.Offset], op = &output.F[output.Offset], lp = lse, bp = bias)
         {
-            var work = new ForwardWork { G = geometry, Q = qp, K = kp, V = vp, O = op, Lse = lp, Bias = bias is null ? null : bp, Causal = causal, Scale = scale };
+            var work = new ForwardWork
+            {
+                G = geometry, Q = qp, K = kp, V = vp, O = op, Lse = lp, Bias = bias is null ? null : bp, Causal = causal, Scale = scale,
+                QL = Heads.Of(qc), KL = Heads.Of(kc), VL = Heads.Of(vc), OL = Heads.Of(output),
+            };
             WorkerPool.Run(ref work, Math.Min(WorkerPool.AvailableThreads, geometry.B * geometry.H));
         }
         return Graph.Record("ScaledDotProductAttentionBackward", output, (g, needs) =>
@@ -67,22 +74,51 @@ internal static unsafe class FusedAttention
 
     private static Tensor?[] Backward(Tensor q, Tensor k, Tensor v, Tensor o, float[] lse, float[]? bias, Tensor gradOut, Geometry geometry, bool causal, float scale)
     {
-        var dO = gradOut.Contiguous();
-        var dq = Tensor.Zeros(q.Shape.ToArray());
-        var dk = Tensor.Zeros(k.Shape.ToArray());
-        var dv = Tensor.Zeros(v.Shape.ToArray());
-        fixed (float* qp = &q.F[q.Offset], kp = &k.F[k.Offset], vp = &v.F[v.Offset], op = o.F, lp = lse, bp = bias,
-               dop = &dO.F[dO.Offset], dqp = dq.F, dkp = dk.F, dvp = dv.F)
+        var dO = RowMajorHeads(gradOut);
+        var dq = NewLike(q, geometry.D, zeroed: true);
+        var dk = NewLike(k, geometry.D, zeroed: true);
+        var dv = NewLike(v, geometry.Dv, zeroed: true);
+        fixed (float* qp = &q.F[q.Offset], kp = &k.F[k.Offset], vp = &v.F[v.Offset], op = &o.F[o.Offset], lp = lse, bp = bias,
+               dop = &dO.F[dO.Offset], dqp = &dq.F[dq.Offset], dkp = &dk.F[dk.Offset], dvp = &dv.F[dv.Offset])
         {
             var work = new BackwardWork
             {
                 G = geometry, Q = qp, K = kp, V = vp, O = op, Lse = lp, Bias = bias is null ? null : bp, Causal = causal, Scale = scale,
                 DO = dop, DQ = dqp, DK = dkp, DV = dvp,
+                QL = Heads.Of(q), KL = Heads.Of(k), VL = Heads.Of(v), OL = Heads.Of(o), DOL = Heads.Of(dO),
+                DQL = Heads.Of(dq), DKL = Heads.Of(dk), DVL = Heads.Of(dv),
             };
             WorkerPool.Run(ref work, Math.Min(WorkerPool.AvailableThreads, geometry.B * geometry.H));
         }
         return [dq, dk, dv];
     }
+
+    /// <summary>Where head bh's rows start in a [B, H, rows, width] operand with unit column stride, and how far apart its rows are.</summary>
+    private readonly record struct Heads(int BStride, int HStride, int RowStride)
+    {
+        public static Heads Of(Tensor t) => new(t.strides[0], t.strides[1], t.strides[2]);
+        public long Head(int bh, int heads) => (long)(bh / heads) * BStride + (long)(bh % heads) * HStride;
+    }
+
+    /// <summary>t itself when every row is contiguous and no stride is negative (any head layout); otherwise a contiguous copy.</summary>
+    private static Tensor RowMajorHeads(Tensor t) =>
+        (t.strides[3] == 1 || t.shape[3] == 1) && t.strides[0] >= 0 && t.strides[1] >= 0 && t.strides[2] >= 0 ? t : t.Contiguous();
+
+    /// <summary>True when t is a [B, L, H, D] tensor viewed as [B, H, L, D] (a multi-head module's split projections).</summary>
+    private static bool InterleavedHeads(Tensor t) =>
+        t.strides[3] == 1 && t.strides[1] == t.shape[3] && t.strides[2] == t.shape[1] * t.shape[3] && t.strides[0] == t.shape[1] * t.shape[2] * t.shape[3];
+
+    /// <summary>A new [B, H, L, width] tensor, stored as [B, L, H, width] when <paramref name="like"/> is, else contiguous.</summary>
+    private static Tensor NewLike(Tensor like, int width, bool zeroed)
+    {
+        int b = like.shape[0], h = like.shape[1], l = like.shape[2];
+        if (!InterleavedHeads(like)) return zeroed ? Tensor.Zeros(b, h, l, width) : Tensor.Empty([b, h, l, width]);
+        var stored = zeroed ? Tensor.Zeros(b, l, h, width) : Tensor.Empty([b, l, h, width]);
+        return stored.Transpose(1, 2);
+    }
+
+    /// <summary>The span a GEMM operand of <paramref name="rows"/> rows of <paramref name="width"/> floats, <paramref name="rowStride"/> apart, covers.</summary>
+    private static Span<float> RowSpan(float* p, int rows, int rowStride, int width) => new(p, (rows - 1) * rowStride + width);
 
     /// <summary>0 for visible keys and −∞ for padded ones, per batch: [B, S].</summary>
     private static float[]? KeyBias(Tensor? keyPadding, Geometry g)
@@ -125,11 +161,11 @@ internal static unsafe class FusedAttention
     /// and −∞ beyond each row's visible keys. The block is [rows, cols] with leading dimension cols.
     /// With <paramref name="maxima"/>, each row's maximum is written there.
     /// </summary>
-    private static void Scores(in Geometry g, float* q, float* k, float* bias, bool causal, float scale, int i0, int rows, int cols, float* block, float* maxima)
+    private static void Scores(in Geometry g, float* q, int qRow, float* k, int kRow, float* bias, bool causal, float scale, int i0, int rows, int cols, float* block, float* maxima)
     {
         Gemm.Multiply(rows, cols, g.D,
-            new ReadOnlySpan<float>(q + (long)i0 * g.D, rows * g.D), g.D, 1,
-            new ReadOnlySpan<float>(k, cols * g.D), 1, g.D, // Kᵀ read in place: element (p, j) is k[j·D + p]
+            RowSpan(q + (long)i0 * qRow, rows, qRow, g.D), qRow, 1,
+            RowSpan(k, cols, kRow, g.D), 1, kRow, // Kᵀ read in place: element (p, j) is k[j·kRow + p]
             new Span<float>(block, rows * cols), cols, false);
         for (int r = 0; r < rows; r++)
         {
@@ -146,6 +182,7 @@ internal static unsafe class FusedAttention
     {
         public Geometry G;
         public float* Q, K, V, O, Lse, Bias;
+        public Heads QL, KL, VL, OL;
         public bool Causal;
         public float Scale;
 
@@ -173,16 +210,16 @@ internal static unsafe class FusedAttention
         {
             int rows = Math.Min(blockRows, g.L - i0);
             int cols = Causal ? Math.Min(i0 + rows, g.S) : g.S;
-            float* q = Q + (long)bh * g.L * g.D, k = K + (long)bh * g.S * g.D, v = V + (long)bh * g.S * g.Dv, o = O + (long)bh * g.L * g.Dv;
+            float* q = Q + QL.Head(bh, g.H), k = K + KL.Head(bh, g.H), v = V + VL.Head(bh, g.H), o = O + OL.Head(bh, g.H);
             float* bias = Bias == null ? null : Bias + (long)(bh / g.H) * g.S;
             if (cols == 0)
             {
                 // No key at all: every row is an empty distribution (NaN, as PyTorch's softmax of nothing).
-                new Span<float>(o + (long)i0 * g.Dv, rows * g.Dv).Fill(float.NaN);
+                for (int r = 0; r < rows; r++) new Span<float>(o + (long)(i0 + r) * OL.RowStride, g.Dv).Fill(float.NaN);
                 new Span<float>(Lse + (long)bh * g.L + i0, rows).Fill(float.NaN);
                 return;
             }
-            Scores(g, q, k, bias, Causal, Scale, i0, rows, cols, block, inverseSums);
+            Scores(g, q, QL.RowStride, k, KL.RowStride, bias, Causal, Scale, i0, rows, cols, block, inverseSums);
             for (int r = 0; r < rows; r++)
             {
                 float max = inverseSums[r];
@@ -191,14 +228,14 @@ internal static unsafe class FusedAttention
                 inverseSums[r] = 1f / sum;
                 Lse[(long)bh * g.L + i0 + r] = max + MathF.Log(sum);
             }
-            float* oBlock = o + (long)i0 * g.Dv;
+            float* oBlock = o + (long)i0 * OL.RowStride;
             Gemm.Multiply(rows, g.Dv, cols,
                 new ReadOnlySpan<float>(block, rows * cols), cols, 1,
-                new ReadOnlySpan<float>(v, cols * g.Dv), g.Dv, 1,
-                new Span<float>(oBlock, rows * g.Dv), g.Dv, false);
+                RowSpan(v, cols, VL.RowStride, g.Dv), VL.RowStride, 1,
+                RowSpan(oBlock, rows, OL.RowStride, g.Dv), OL.RowStride, false);
             for (int r = 0; r < rows; r++)
             {
-                var orow = new Span<float>(oBlock + (long)r * g.Dv, g.Dv);
+                var orow = new Span<float>(oBlock + (long)r * OL.RowStride, g.Dv);
                 TensorPrimitives.Multiply(orow, inverseSums[r], orow);
             }
         }
@@ -209,6 +246,7 @@ internal static unsafe class FusedAttention
     {
         public Geometry G;
         public float* Q, K, V, O, Lse, Bias, DO, DQ, DK, DV;
+        public Heads QL, KL, VL, OL, DOL, DQL, DKL, DVL;
         public bool Causal;
         public float Scale;
 
@@ -238,34 +276,36 @@ internal static unsafe class FusedAttention
             int rows = Math.Min(blockRows, g.L - i0);
             int cols = Causal ? Math.Min(i0 + rows, g.S) : g.S;
             if (cols == 0) return;
-            long qOff = (long)bh * g.L * g.D + (long)i0 * g.D, oOff = (long)bh * g.L * g.Dv + (long)i0 * g.Dv;
-            float* k = K + (long)bh * g.S * g.D, v = V + (long)bh * g.S * g.Dv, dk = DK + (long)bh * g.S * g.D, dv = DV + (long)bh * g.S * g.Dv;
+            int qRow = QL.RowStride, kRow = KL.RowStride, vRow = VL.RowStride, oRow = OL.RowStride, doRow = DOL.RowStride;
+            float* q = Q + QL.Head(bh, g.H), k = K + KL.Head(bh, g.H), v = V + VL.Head(bh, g.H);
+            float* o = O + OL.Head(bh, g.H) + (long)i0 * oRow, dO = DO + DOL.Head(bh, g.H) + (long)i0 * doRow;
+            float* dq = DQ + DQL.Head(bh, g.H) + (long)i0 * DQL.RowStride, dk = DK + DKL.Head(bh, g.H), dv = DV + DVL.Head(bh, g.H);
             float* bias = Bias == null ? null : Bias + (long)(bh / g.H) * g.S;
-            var qBlock = new ReadOnlySpan<float>(Q + qOff, rows * g.D);
-            var doBlock = new ReadOnlySpan<float>(DO + oOff, rows * g.Dv);
+            var qBlock = RowSpan(q + (long)i0 * qRow, rows, qRow, g.D);
+            var doBlock = RowSpan(dO, rows, doRow, g.Dv);
 
             // P = exp(scores − lse), recomputed from the forward's log-sum-exp.
-            Scores(g, Q + (long)bh * g.L * g.D, k, bias, Causal, Scale, i0, rows, cols, probabilities, null);
+            Scores(g, q, qRow, k, kRow, bias, Causal, Scale, i0, rows, cols, probabilities, null);
             for (int r = 0; r < rows; r++) AttentionRows.ExpSum(probabilities + (long)r * cols, cols, Lse[(long)bh * g.L + i0 + r]);
             var pBlock = new ReadOnlySpan<float>(probabilities, rows * cols);
 
             // dV[0, cols) += Pᵀ · dO
-            Gemm.Multiply(cols, g.Dv, rows, pBlock, 1, cols, doBlock, g.Dv, 1, new Span<float>(dv, cols * g.Dv), g.Dv, true);
+            Gemm.Multiply(cols, g.Dv, rows, pBlock, 1, cols, doBlock, doRow, 1, RowSpan(dv, cols, DVL.RowStride, g.Dv), DVL.RowStride, true);
             // dP = dO · Vᵀ
-            Gemm.Multiply(rows, cols, g.Dv, doBlock, g.Dv, 1, new ReadOnlySpan<float>(v, cols * g.Dv), 1, g.Dv,
+            Gemm.Multiply(rows, cols, g.Dv, doBlock, doRow, 1, RowSpan(v, cols, vRow, g.Dv), 1, vRow,
                 new Span<float>(scoreGrads, rows * cols), cols, false);
             // dS = P ∘ (dP − rowsum(dO ∘ O)) · scale (the softmax's backward, with the score scale folded in)
             for (int r = 0; r < rows; r++)
             {
-                float delta = TensorPrimitives.Dot(new ReadOnlySpan<float>(DO + oOff + (long)r * g.Dv, g.Dv), new ReadOnlySpan<float>(O + oOff + (long)r * g.Dv, g.Dv));
+                float delta = TensorPrimitives.Dot(new ReadOnlySpan<float>(dO + (long)r * doRow, g.Dv), new ReadOnlySpan<float>(o + (long)r * oRow, g.Dv));
                 AttentionRows.SoftmaxBackward(scoreGrads + (long)r * cols, probabilities + (long)r * cols, cols, delta, Scale);
             }
             var dsBlock = new ReadOnlySpan<float>(scoreGrads, rows * cols);
             // dQ (this block's rows, written once) = dS · K
-            Gemm.Multiply(rows, g.D, cols, dsBlock, cols, 1, new ReadOnlySpan<float>(k, cols * g.D), g.D, 1,
-                new Span<float>(DQ + qOff, rows * g.D), g.D, false);
+            Gemm.Multiply(rows, g.D, cols, dsBlock, cols, 1, RowSpan(k, cols, kRow, g.D), kRow, 1,
+                RowSpan(dq, rows, DQL.RowStride, g.D), DQL.RowStride, false);
             // dK[0, cols) += dSᵀ · Q
-            Gemm.Multiply(cols, g.D, rows, dsBlock, 1, cols, qBlock, g.D, 1, new Span<float>(dk, cols * g.D), g.D, true);
+            Gemm.Multiply(cols, g.D, rows, dsBlock, 1, cols, qBlock, qRow, 1, RowSpan(dk, cols, DKL.RowStride, g.D), DKL.RowStride, true);
         }
     }
 }
