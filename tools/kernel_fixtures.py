@@ -74,6 +74,9 @@ CONV_CASES = [
     ("winograd_pad0_no_bias", 1, 24, 17, 20, 20, 3, 3, (1, 1), (0, 0), (1, 1), 1, False, False),
     ("winograd_pad2_asymmetric", 1, 16, 9, 14, 24, 3, 3, (1, 1), (2, 0), (1, 1), 1, True, False),
     ("winograd_272_channels_k_split", 1, 272, 16, 16, 32, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
+    # 16-31 output tiles: Winograd only when the transformed filter is cached (ResNet18's 7x7 stage at batch 1).
+    ("cachedwinograd_7x7_batch1_32to40", 1, 32, 7, 7, 40, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
+    ("cachedwinograd_8x11_no_bias", 1, 20, 8, 11, 24, 3, 3, (1, 1), (1, 1), (1, 1), 1, False, False),
 ]
 
 

@@ -17,11 +17,19 @@ internal static class ConvOps
         var wc = w.Contiguous();
         var bc = bias?.Contiguous();
         var y = Tensor.Empty([g.Batch, g.OutChannels, g.OutHeight, g.OutWidth]);
-        Conv2d.Forward(g, xc.AsSpan(), wc.AsSpan(), bc is null ? ReadOnlySpan<float>.Empty : bc.AsSpan(), y.MutableSpan());
+        Conv2d.Forward(g, xc.AsSpan(), wc.AsSpan(), bc is null ? ReadOnlySpan<float>.Empty : bc.AsSpan(), y.MutableSpan(), CacheableWeight(w, wc));
         BackwardFunction backward = (gy, needs) =>
             [needs[0] ? InputGrad(gy, w, g) : null, needs[1] ? WeightGrad(gy, x, g) : null, needs.Length > 2 && needs[2] ? gy.Sum([0, 2, 3]) : null];
         return bias is null ? Graph.Record("ConvolutionBackward", y, backward, x, w) : Graph.Record("ConvolutionBackward", y, backward, x, w, bias);
     }
+
+    /// <summary>
+    /// The key under which the kernel may keep a transformed copy of the weight: only when no gradient is recorded
+    /// for it (inference, a frozen layer), where the same weight is used call after call and training does not
+    /// change it between them, and only for the weight's own storage (a contiguous copy is new on every call).
+    /// </summary>
+    static ConvWeightKey? CacheableWeight(Tensor w, Tensor wc) =>
+        ReferenceEquals(w, wc) && !(GradMode.IsEnabled && w.RequiresGrad) ? new ConvWeightKey(w.Storage, w.Offset, w.Version) : null;
 
     /// <summary>dL/dx from dL/dy: [N, C, H, W]. Also the forward of a transposed convolution.</summary>
     public static Tensor InputGrad(Tensor gy, Tensor w, Conv2dGeometry g)

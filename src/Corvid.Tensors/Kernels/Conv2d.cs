@@ -11,7 +11,8 @@ namespace Corvid.Tensors.Kernels;
 /// 3x3 stride-1 convolutions with 16+ channels each way and 32+ output tiles (ResNet's 3x3 layers) use
 /// Winograd's minimal filtering on AVX-512 machines: F(2x2, 3x3) for the forward pass and the input gradient
 /// (<see cref="Winograd3x3"/>), F(3x3, 2x2) for the weight gradient (<see cref="Winograd3x3WeightGradient"/>),
-/// 16 multiplies per 2x2 tile and channel pair instead of 36.
+/// 16 multiplies per 2x2 tile and channel pair instead of 36. A forward call given a <see cref="ConvWeightKey"/>
+/// keeps the transformed filter between calls (<see cref="WinogradFilterCache"/>), so 16 tiles suffice.
 /// Otherwise each (run of images, group) is one matrix multiply over its im2col matrix: forward is
 /// <c>W[OC/g, C/g·KH·KW] × col[C/g·KH·KW, OH·OW]</c> with the bias added as the product is stored; the
 /// input gradient is <c>Wᵀ × dY</c> folded back by col2im (which is also conv_transpose's forward); the
@@ -27,7 +28,12 @@ namespace Corvid.Tensors.Kernels;
 public static unsafe class Conv2d
 {
     /// <summary>Output <c>[N, OC, OH, OW]</c> (overwritten) of input <c>[N, C, H, W]</c>, weight <c>[OC, C/groups, KH, KW]</c> and bias (empty or <c>[OC]</c>).</summary>
-    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    /// <param name="weightKey">
+    /// When given, the weight's identity and version: a Winograd convolution then keeps its transformed filter for
+    /// the next call with the same key (and runs Winograd from fewer output tiles), instead of transforming it each call.
+    /// </param>
+    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
+        ConvWeightKey? weightKey = null)
     {
         g.Validate();
         CheckInput(g, input);
@@ -44,9 +50,9 @@ public static unsafe class Conv2d
                 DepthwiseConv2d.Forward(g, x, w, biasOrNull, y);
                 return;
             }
-            if (Winograd3x3.Applies(g))
+            if (Winograd3x3.Applies(g, filterCached: weightKey is not null))
             {
-                Winograd3x3.Run(g, x, w, biasOrNull, y, flipped: false);
+                Winograd3x3.Run(g, x, w, biasOrNull, y, flipped: false, weightKey);
                 return;
             }
             var work = new ImageWork { G = g, Backward = false, Input = x, Weight = w, Bias = biasOrNull, Output = y };

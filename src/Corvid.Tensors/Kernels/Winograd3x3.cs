@@ -39,14 +39,18 @@ internal static unsafe class Winograd3x3
     /// <summary>
     /// Whether the convolution runs here: 3x3, stride 1, no dilation, one group, at least 16 channels
     /// each way (fewer leave the products too thin), and enough output tiles to pay for transforming the
-    /// filter (a filter is transformed on every call: 16 values for each of its OC·C 3x3 kernels).
+    /// filter (16 values for each of its OC·C 3x3 kernels): 32, or <see cref="MinTilesCachedFilter"/> when
+    /// the transformed filter is kept between calls (<paramref name="filterCached"/>).
     /// </summary>
-    public static bool Applies(in Conv2dGeometry g) =>
+    public static bool Applies(in Conv2dGeometry g, bool filterCached = false) =>
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported
         && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideH == 1 && g.StrideW == 1
         && g.DilationH == 1 && g.DilationW == 1 && g.Groups == 1
         && g.InChannels >= 16 && g.OutChannels >= 16
-        && TileCount(g) >= 32;
+        && TileCount(g) >= (filterCached ? MinTilesCachedFilter : 32);
+
+    /// <summary>Output tiles at least when the filter transform is cached: a 7x7 map at batch 1 has 16.</summary>
+    internal const int MinTilesCachedFilter = 16;
 
     /// <summary>
     /// Whether the input gradient of <paramref name="g"/> runs here: it is the convolution of the output
@@ -66,7 +70,7 @@ internal static unsafe class Winograd3x3
     /// <paramref name="w"/> is the filter of the convolution whose input gradient this is
     /// (<c>[C, OC, 3, 3]</c> read as <c>w'[o, c, kh, kw] = w[c, o, 2 − kh, 2 − kw]</c>).
     /// </summary>
-    public static void Run(in Conv2dGeometry g, float* x, float* w, float* bias, float* y, bool flipped)
+    public static void Run(in Conv2dGeometry g, float* x, float* w, float* bias, float* y, bool flipped, ConvWeightKey? filterKey = null)
     {
         int tiles = TileCount(g);
         int threads = WorkerPool.AvailableThreads;
@@ -75,36 +79,54 @@ internal static unsafe class Winograd3x3
         int perBlock = RoundUp((tiles + blocks - 1) / blocks, Nr);
         blocks = (tiles + perBlock - 1) / perBlock;
         int ocBlocks = (g.OutChannels + Mr - 1) / Mr;
-        float* u = PackingBuffers.Staging((int)(16 * PlaneStride((long)ocBlocks * Mr * g.InChannels)));
+        float* u;
+        float[]? cached = null;
+        if (filterKey is { } key)
+            cached = WinogradFilterCache.Get(key, g, flipped, w, out u);
+        else
+        {
+            u = PackingBuffers.Staging(FilterFloats(g));
+            TransformFilterParallel(g, w, flipped, u);
+        }
         var work = new Work
         {
-            G = g, X = x, W = w, Bias = bias, Y = y, U = u, Flipped = flipped,
+            G = g, X = x, Bias = bias, Y = y, U = u,
             Tiles = tiles, PerBlock = perBlock, Blocks = blocks, OcBlocks = ocBlocks,
         };
-        int parts = Math.Min(threads, blocks);
-        work.Stage = Stage.Filter;
-        WorkerPool.Run(ref work, Math.Min(threads, ocBlocks));
-        work.Stage = Stage.Tiles;
-        WorkerPool.Run(ref work, parts);
+        WorkerPool.Run(ref work, Math.Min(threads, blocks));
+        GC.KeepAlive(cached);
     }
 
-    enum Stage { Filter, Tiles }
+    /// <summary>Floats of a transformed filter: 16 planes of the micro-kernel's packed A.</summary>
+    internal static int FilterFloats(in Conv2dGeometry g) =>
+        (int)(16 * PlaneStride((long)(g.OutChannels + Mr - 1) / Mr * Mr * g.InChannels));
+
+    /// <summary>The filter transform (<see cref="TransformFilter"/>) of all output channels, A slivers split between threads.</summary>
+    internal static void TransformFilterParallel(in Conv2dGeometry g, float* w, bool flipped, float* u)
+    {
+        var work = new FilterWork { G = g, W = w, U = u, Flipped = flipped, OcBlocks = (g.OutChannels + Mr - 1) / Mr };
+        WorkerPool.Run(ref work, Math.Min(WorkerPool.AvailableThreads, work.OcBlocks));
+    }
+
+    struct FilterWork : IParallelWork
+    {
+        public Conv2dGeometry G;
+        public float* W, U;
+        public bool Flipped;
+        public int OcBlocks;
+
+        public readonly void Execute(int part, int parts) =>
+            TransformFilter(G, W, Flipped, U, OcBlocks * part / parts, OcBlocks * (part + 1) / parts);
+    }
 
     struct Work : IParallelWork
     {
         public Conv2dGeometry G;
-        public float* X, W, Bias, Y, U;
-        public bool Flipped;
+        public float* X, Bias, Y, U;
         public int Tiles, PerBlock, Blocks, OcBlocks;
-        public Stage Stage;
 
         public readonly void Execute(int part, int parts)
         {
-            if (Stage == Stage.Filter)
-            {
-                TransformFilter(G, W, Flipped, U, OcBlocks * part / parts, OcBlocks * (part + 1) / parts);
-                return;
-            }
             int start = (int)((long)Blocks * part / parts), end = (int)((long)Blocks * (part + 1) / parts);
             for (int b = start; b < end; b++)
             {
