@@ -39,8 +39,8 @@ internal static unsafe class WorkerPool
     // True on a thread while it runs a piece: a kernel called from there gets no more threads.
     [ThreadStatic] static bool inPiece;
 
-    /// <summary>Threads a kernel starting now on this thread may use: <see cref="Threads.Count"/>, or 1 inside a piece.</summary>
-    public static int AvailableThreads => inPiece ? 1 : Threads.Count;
+    /// <summary>Threads a kernel starting now on this thread may use: <see cref="Threads.ForCallingThread"/>, or 1 inside a piece.</summary>
+    public static int AvailableThreads => inPiece ? 1 : Threads.ForCallingThread;
 
     /// <summary>Runs <c>work.Execute(p, parts)</c> for every p in <c>[0, parts)</c>, in parallel when the pool is free.</summary>
     public static void Run<T>(ref T work, int partCount) where T : struct, IParallelWork

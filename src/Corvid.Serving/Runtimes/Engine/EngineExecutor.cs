@@ -1,11 +1,12 @@
 using Corvid.Serving.Tensors;
 using Corvid.Tensors;
 using Corvid.Tensors.Autograd;
+using Corvid.Tensors.Kernels;
 
 namespace Corvid.Serving.Runtimes.Engine;
 
 /// <summary>One worker's handle on the shared network: a batch in, the network's output out, no graph recorded.</summary>
-internal sealed class EngineExecutor(EngineLoadedModel model) : IModelExecutor
+internal sealed class EngineExecutor(EngineLoadedModel model, int intraOpThreads) : IModelExecutor
 {
     private bool _disposed;
 
@@ -26,6 +27,7 @@ internal sealed class EngineExecutor(EngineLoadedModel model) : IModelExecutor
         {
             throw new ArgumentException($"input '{spec.Name}' has shape [{string.Join(',', input.Shape)}], the model takes {spec}");
         }
+        using (Threads.Limit(intraOpThreads))
         using (GradMode.NoGrad())
         {
             var output = model.Network.Forward(Tensor.FromArray(data, input.Shape));

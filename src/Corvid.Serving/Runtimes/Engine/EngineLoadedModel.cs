@@ -4,6 +4,7 @@ using Corvid.Serving.Models;
 using Corvid.Serving.Tensors;
 using Corvid.Tensors;
 using Corvid.Tensors.IO;
+using Corvid.Tensors.Kernels;
 
 namespace Corvid.Serving.Runtimes.Engine;
 
@@ -89,15 +90,10 @@ internal sealed class EngineLoadedModel : ILoadedModel
     }
 
     /// <summary>
-    /// Corvid's engine has one process-wide thread budget for its kernels (<see cref="Torch.NumThreads"/>) and one
-    /// kernel thread pool: a worker whose call finds the pool busy runs its pieces on its own thread. Setting the
-    /// budget to the worker's share therefore bounds the busy threads at share + (workers - 1) ≤ cores.
+    /// Every executor runs the shared network with its own thread budget (<see cref="Threads.Limit"/> around each call),
+    /// as every ONNX Runtime session has its own <c>IntraOpNumThreads</c>: workers never oversubscribe the CPU.
     /// </summary>
-    public IModelExecutor CreateExecutor(int intraOpThreads)
-    {
-        Torch.NumThreads = Math.Max(1, intraOpThreads);
-        return new EngineExecutor(this);
-    }
+    public IModelExecutor CreateExecutor(int intraOpThreads) => new EngineExecutor(this, Math.Max(1, intraOpThreads));
 
     public void Dispose()
     {
