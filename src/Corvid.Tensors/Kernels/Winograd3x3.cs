@@ -93,7 +93,10 @@ internal static unsafe class Winograd3x3
             G = g, X = x, Bias = bias, Y = y, U = u,
             Tiles = tiles, PerBlock = perBlock, Blocks = blocks, OcBlocks = ocBlocks,
         };
-        WorkerPool.Run(ref work, Math.Min(threads, blocks));
+        // Fewer blocks than threads (a 7x7 map at batch 1 is one block): every thread takes every block and a
+        // share of the output channels instead, repeating the cheap input transform.
+        work.OcParts = blocks < threads ? Math.Min(threads, ocBlocks) : 1;
+        WorkerPool.Run(ref work, work.OcParts > 1 ? work.OcParts : Math.Min(threads, blocks));
         GC.KeepAlive(cached);
     }
 
@@ -123,20 +126,26 @@ internal static unsafe class Winograd3x3
     {
         public Conv2dGeometry G;
         public float* X, Bias, Y, U;
-        public int Tiles, PerBlock, Blocks, OcBlocks;
+        public int Tiles, PerBlock, Blocks, OcBlocks, OcParts;
 
         public readonly void Execute(int part, int parts)
         {
+            if (OcParts > 1)
+            {
+                for (int b = 0; b < Blocks; b++)
+                    Block(b * PerBlock, Math.Min(PerBlock, Tiles - b * PerBlock), OcBlocks * part / parts, OcBlocks * (part + 1) / parts);
+                return;
+            }
             int start = (int)((long)Blocks * part / parts), end = (int)((long)Blocks * (part + 1) / parts);
             for (int b = start; b < end; b++)
             {
                 int t0 = b * PerBlock, count = Math.Min(PerBlock, Tiles - t0);
-                Block(t0, count);
+                Block(t0, count, 0, OcBlocks);
             }
         }
 
         /// <summary>Tiles <c>[t0, t0 + count)</c>: transform the inputs, 16 products, transform the outputs.</summary>
-        readonly void Block(int t0, int count)
+        readonly void Block(int t0, int count, int ob0, int ob1)
         {
             int c = G.InChannels, slivers = (count + Nr - 1) / Nr, width = slivers * Nr;
             int ocRows = OcBlocks * Mr;
@@ -157,13 +166,13 @@ internal static unsafe class Winograd3x3
                     {
                         // B straight from V's rows (row stride ld): 32 tiles of kc channels.
                         float* bSliver = vXi + (long)k0 * ld + s * Nr;
-                        for (int ob = 0; ob < OcBlocks; ob++)
+                        for (int ob = ob0; ob < ob1; ob++)
                             GemmKernel512.Run(kc, uXi + (long)ob * Mr * c + k0 * Mr, bSliver, ld,
                                 mXi + (long)ob * Mr * width + s * Nr, width, overwrite: k0 == 0, bias: null);
                     }
                 }
             }
-            TransformOutputs(G, m, ocRows, width, t0, count, Bias, Y);
+            TransformOutputs(G, m, ocRows, width, t0, count, ob0 * Mr, Math.Min(ob1 * Mr, G.OutChannels), Bias, Y);
         }
     }
 
@@ -331,7 +340,7 @@ internal static unsafe class Winograd3x3
     /// tile row at a time, their 2x2 outputs interleaved into two output rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TransformOutputs(in Conv2dGeometry g, float* m, int ocRows, int width, int t0, int count, float* bias, float* y)
+    static void TransformOutputs(in Conv2dGeometry g, float* m, int ocRows, int width, int t0, int count, int o0, int o1, float* bias, float* y)
     {
         int oc = g.OutChannels, oh = g.OutHeight, ow = g.OutWidth;
         int tw = (ow + 1) / 2, th = (oh + 1) / 2, perImage = tw * th;
@@ -345,7 +354,7 @@ internal static unsafe class Winograd3x3
             int run = Math.Min(tw - tx0, end - t);
             int local = t - t0;
             bool secondRow = 2 * ty + 1 < oh;
-            for (int o = 0; o < oc; o++)
+            for (int o = o0; o < o1; o++)
             {
                 var b = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[o]);
                 float* row0 = y + (((long)n * oc + o) * oh + 2 * ty) * ow;

@@ -51,4 +51,39 @@ public class ConvThreadingTests
             Threads.Count = saved;
         }
     }
+
+    [Fact]
+    public void Cached_winograd_with_one_block_of_tiles_is_bit_identical_for_any_thread_count()
+    {
+        // 16 tiles make one block: with a cached filter the threads split the output channels (13 of them in
+        // A slivers of 12 rows: 148 channels, the last sliver ragged) and each repeats the input transform.
+        var g = new Conv2dGeometry(1, 32, 7, 7, 148, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var x = GemmTests.Random((int)g.InputLength, 1);
+        var w = GemmTests.Random((int)g.WeightLength, 2);
+        var b = GemmTests.Random(g.OutChannels, 3);
+        var key = new ConvWeightKey(w, 0, 0);
+        float[] Run(int threads)
+        {
+            Threads.Count = threads;
+            var y = new float[g.OutputLength];
+            Conv2d.Forward(g, x, w, b, y, key);
+            return y;
+        }
+        int saved = Threads.Count;
+        try
+        {
+            var one = Run(1);
+            var uncached = new float[g.OutputLength];
+            Conv2d.Forward(g, x, w, b, uncached);
+            Assert.Equal(one.Length, uncached.Length);
+            for (int i = 0; i < one.Length; i++)
+                Assert.True(Math.Abs(one[i] - uncached[i]) <= 1e-3f * (1 + Math.Abs(uncached[i])), $"output {i}: Winograd {one[i]}, implicit GEMM {uncached[i]}");
+            foreach (int threads in new[] { 2, 3 })
+                Assert.Equal(one, Run(threads));
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
 }
