@@ -120,6 +120,24 @@ internal static unsafe class FusedAttention
     /// <summary>The span a GEMM operand of <paramref name="rows"/> rows of <paramref name="width"/> floats, <paramref name="rowStride"/> apart, covers.</summary>
     private static Span<float> RowSpan(float* p, int rows, int rowStride, int width) => new(p, (rows - 1) * rowStride + width);
 
+    /// <summary>
+    /// C = A·B on the packed, register-blocked GEMM even when C has only a head's width of columns (32 or 64),
+    /// where <see cref="Gemm.Multiply(int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>
+    /// would take the unpacked dot-product path: with a whole block of rows (up to 128) the packed path wins here.
+    /// Operands are inside the caller's pinned tensors.
+    /// </summary>
+    private static void Packed(int m, int n, int k, float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int ldc, bool accumulate)
+    {
+        if (GemmIsaSelection.Best != GemmIsa.Vector512 || m < 16)
+        {
+            Gemm.Multiply(m, n, k, new ReadOnlySpan<float>(a, (m - 1) * aRow + (k - 1) * aCol + 1), aRow, aCol,
+                new ReadOnlySpan<float>(b, (k - 1) * bRow + (n - 1) * bCol + 1), bRow, bCol, RowSpan(c, m, ldc, n), ldc, accumulate);
+            return;
+        }
+        var op = new GemmOperands { M = m, N = n, K = k, A = a, ARow = aRow, ACol = aCol, B = b, BRow = bRow, BCol = bCol, C = c, Ldc = ldc, Accumulate = accumulate };
+        GemmBlocked.Multiply<GemmKernel512>(op);
+    }
+
     /// <summary>0 for visible keys and −∞ for padded ones, per batch: [B, S].</summary>
     private static float[]? KeyBias(Tensor? keyPadding, Geometry g)
     {
@@ -229,10 +247,7 @@ internal static unsafe class FusedAttention
                 Lse[(long)bh * g.L + i0 + r] = max + MathF.Log(sum);
             }
             float* oBlock = o + (long)i0 * OL.RowStride;
-            Gemm.Multiply(rows, g.Dv, cols,
-                new ReadOnlySpan<float>(block, rows * cols), cols, 1,
-                RowSpan(v, cols, VL.RowStride, g.Dv), VL.RowStride, 1,
-                RowSpan(oBlock, rows, OL.RowStride, g.Dv), OL.RowStride, false);
+            Packed(rows, g.Dv, cols, block, cols, 1, v, VL.RowStride, 1, oBlock, OL.RowStride, false);
             for (int r = 0; r < rows; r++)
             {
                 var orow = new Span<float>(oBlock + (long)r * OL.RowStride, g.Dv);
@@ -302,8 +317,7 @@ internal static unsafe class FusedAttention
             }
             var dsBlock = new ReadOnlySpan<float>(scoreGrads, rows * cols);
             // dQ (this block's rows, written once) = dS · K
-            Gemm.Multiply(rows, g.D, cols, dsBlock, cols, 1, RowSpan(k, cols, kRow, g.D), kRow, 1,
-                RowSpan(dq, rows, DQL.RowStride, g.D), DQL.RowStride, false);
+            Packed(rows, g.D, cols, scoreGrads, cols, 1, k, kRow, 1, dq, DQL.RowStride, false);
             // dK[0, cols) += dSᵀ · Q
             Gemm.Multiply(cols, g.D, rows, dsBlock, 1, cols, qBlock, qRow, 1, RowSpan(dk, cols, DKL.RowStride, g.D), DKL.RowStride, true);
         }
