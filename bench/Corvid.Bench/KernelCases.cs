@@ -23,6 +23,8 @@ public static class KernelCases
         {
             var g = new Conv2dGeometry(8, c, hw, hw, c, 3, 3, 1, 1, 1, 1, 1, 1, 1);
             yield return Conv("conv3x3", $"{c}x{hw}x{hw} fwd", g, train: false);
+            // Inference: the same weight call after call, so the Winograd filter transform is kept (a weight key).
+            yield return Conv("conv3x3", $"{c}x{hw}x{hw} fwd, filter cached", g, train: false, cacheFilter: true);
             yield return Conv("conv3x3", $"{c}x{hw}x{hw} fwd+bwd", g, train: true);
         }
         // ConvNeXt-T's depthwise 7x7 stages at batch 8.
@@ -70,7 +72,7 @@ public static class KernelCases
         });
     }
 
-    static BenchCase Conv(string group, string name, Conv2dGeometry g, bool train)
+    static BenchCase Conv(string group, string name, Conv2dGeometry g, bool train, bool cacheFilter = false)
     {
         var spec = new JsonObject
         {
@@ -87,7 +89,8 @@ public static class KernelCases
             var w = Random(g.WeightLength, 2);
             var b = Random(g.OutChannels, 3);
             var y = new float[g.OutputLength];
-            if (!train) return () => Conv2d.Forward(g, x, w, b, y);
+            ConvWeightKey? key = cacheFilter ? new ConvWeightKey(w, 0, 0) : null;
+            if (!train) return () => Conv2d.Forward(g, x, w, b, y, key);
             var gy = Random(g.OutputLength, 4);
             var gx = new float[g.InputLength];
             var gw = new float[g.WeightLength];
