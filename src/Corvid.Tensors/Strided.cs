@@ -102,14 +102,12 @@ internal sealed class RowWalker
 /// <summary>Copies between strided layouts and contiguous buffers.</summary>
 internal static class StridedCopy
 {
-    const int ParallelThreshold = 1 << 16;
-
     /// <summary>Copies <paramref name="src"/> (any layout) into the view <paramref name="dst"/> of the same shape.</summary>
     /// <remarks>Large copies split their rows between the worker pool's threads (each thread walks its own range).</remarks>
     public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, ReadOnlySpan<int> shape)
     {
         var work = new Rows<T> { Src = src, Dst = dst, Shape = shape.ToArray(), Strides = [srcStrides, dstStrides], Offsets = [srcOffset, dstOffset] };
-        int parts = ShapeMath.Numel(shape) < ParallelThreshold ? 1 : Kernels.WorkerPool.AvailableThreads;
+        int parts = Kernels.WorkerPool.PartsFor(ShapeMath.Numel(shape));
         Kernels.WorkerPool.Run(ref work, parts);
     }
 

@@ -10,8 +10,6 @@ namespace Corvid.Tensors.Kernels;
 /// </summary>
 internal static unsafe class AvgPool2dKernel
 {
-    const int ParallelThreshold = 1 << 15;
-
     /// <summary>y[o] = Σ window(o) of x · inverseCounts[o] (inverseCounts is one plane of output size).</summary>
     public static void Forward(in PoolWindow g, int planes, float* x, float* inverseCounts, float* y) => Run(g, planes, forward: true, x, inverseCounts, y);
 
@@ -22,7 +20,7 @@ internal static unsafe class AvgPool2dKernel
     {
         var work = new Work { G = g, Planes = planes, Forward = forward, Source = source, InverseCounts = inverseCounts, Destination = destination };
         long size = (long)planes * g.InPlane;
-        int parts = size < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, planes);
+        int parts = WorkerPool.PartsFor(size, planes);
         WorkerPool.Run(ref work, parts);
     }
 

@@ -15,8 +15,6 @@ namespace Corvid.Tensors.Kernels;
 /// </remarks>
 internal static unsafe class BatchNormTrainingKernel
 {
-    const int ParallelThreshold = 1 << 15;
-
     /// <summary>mean[c] and biased variance[c] over the N·inner values of each channel (two passes, so no cancellation).</summary>
     public static void Statistics(float* x, int n, int c, int inner, float* mean, float* variance)
     {
@@ -39,7 +37,7 @@ internal static unsafe class BatchNormTrainingKernel
     }
 
     static int Parts(int n, int c, int inner, int units) =>
-        (long)n * c * inner < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, units);
+        WorkerPool.PartsFor((long)n * c * inner, units);
 
     enum ChannelPass { Statistics, GradientSums }
 

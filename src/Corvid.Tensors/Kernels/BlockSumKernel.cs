@@ -13,8 +13,6 @@ namespace Corvid.Tensors.Kernels;
 /// </remarks>
 internal static unsafe class BlockSumKernel
 {
-    const int ParallelThreshold = 1 << 16;
-
     public static void Sum(float* x, float* y, int outer, int kept, int inner, float divisor) =>
         Run(x, null, y, outer, kept, inner, divisor);
 
@@ -28,7 +26,7 @@ internal static unsafe class BlockSumKernel
         long size = (long)outer * kept * inner;
         // Rows of one kept element are split no finer than 16 outputs, so threads never share a cache line for long.
         int units = inner == 1 ? Math.Max(1, kept / 16) : kept;
-        int parts = size < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, units);
+        int parts = WorkerPool.PartsFor(size, units);
         WorkerPool.Run(ref work, parts);
     }
 

@@ -9,14 +9,12 @@ namespace Corvid.Tensors.Kernels;
 /// </summary>
 internal static unsafe class ChannelAffineKernel
 {
-    const int ParallelThreshold = 1 << 15;
-
     public static void Apply(float* x, float* y, float* scale, float* shift, int n, int c, int inner, bool relu)
     {
         var work = new Work { X = x, Y = y, Scale = scale, Shift = shift, N = n, C = c, Inner = inner, Relu = relu };
         long size = (long)n * c * inner;
         int units = inner == 1 ? n : n * c;
-        int parts = size < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, units);
+        int parts = WorkerPool.PartsFor(size, units);
         WorkerPool.Run(ref work, parts);
     }
 

@@ -14,8 +14,6 @@ namespace Corvid.Tensors.Kernels;
 /// </remarks>
 internal static unsafe class LayerNormKernel
 {
-    const int ParallelThreshold = 1 << 15;
-
     /// <summary>y = (x − mean)·invstd·w + b per row; saves each row's mean and invstd. w and b may be null.</summary>
     public static void Forward(float* x, float* y, int rows, int d, float* w, float* b, float eps, float* mean, float* invstd)
     {
@@ -38,7 +36,7 @@ internal static unsafe class LayerNormKernel
     }
 
     static int Parts(int rows, int d, int units) =>
-        (long)rows * d < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, units);
+        WorkerPool.PartsFor((long)rows * d, units);
 
     struct Rows : IParallelWork
     {

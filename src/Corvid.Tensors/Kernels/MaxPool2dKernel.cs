@@ -18,9 +18,6 @@ internal readonly record struct PoolWindow(int H, int W, int OutH, int OutW, int
 /// </summary>
 internal static unsafe class MaxPool2dKernel
 {
-    // Below this many input elements a call runs on the calling thread: waking a worker costs more.
-    const int ParallelThreshold = 1 << 15;
-
     enum Pass { Values, ValuesAndIndices, Scatter, Gather }
 
     /// <summary>y = the maximum of each window (no indices: the inference path).</summary>
@@ -39,7 +36,7 @@ internal static unsafe class MaxPool2dKernel
     {
         var work = new Work { G = g, Planes = planes, Kind = pass, A = a, B = b, Idx = idx };
         long size = (long)planes * g.InPlane;
-        int parts = size < ParallelThreshold ? 1 : Math.Min(WorkerPool.AvailableThreads, planes);
+        int parts = WorkerPool.PartsFor(size, planes);
         WorkerPool.Run(ref work, parts);
     }
 

@@ -18,13 +18,12 @@ internal interface IPointwiseOp
 /// </summary>
 internal static unsafe class PointwiseKernel
 {
-    const int ParallelThreshold = 1 << 15;
     const int Align = 64; // chunk boundaries on whole cache lines
 
     public static void Run<TOp>(float* a, float* b, float* y, long n) where TOp : struct, IPointwiseOp
     {
         var work = new Work<TOp> { A = a, B = b, Y = y, N = n };
-        int parts = n < ParallelThreshold ? 1 : WorkerPool.AvailableThreads;
+        int parts = WorkerPool.PartsFor(n);
         WorkerPool.Run(ref work, parts);
     }
 

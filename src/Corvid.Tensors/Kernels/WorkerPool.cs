@@ -42,6 +42,16 @@ internal static unsafe class WorkerPool
     /// <summary>Threads a kernel starting now on this thread may use: <see cref="Threads.ForCallingThread"/>, or 1 inside a piece.</summary>
     public static int AvailableThreads => inPiece ? 1 : Threads.ForCallingThread;
 
+    /// <summary>Elements below which a pass over memory stays on the calling thread: waking a thread costs more than it saves.</summary>
+    public const int ParallelThreshold = 1 << 15;
+
+    /// <summary>
+    /// How many parts a pass over <paramref name="elements"/> splits into: 1 when it is small, else the available
+    /// threads but no more than the <paramref name="units"/> it can be divided into (planes, channels, rows).
+    /// </summary>
+    public static int PartsFor(long elements, long units = int.MaxValue) =>
+        elements < ParallelThreshold ? 1 : (int)Math.Clamp(units, 1, AvailableThreads);
+
     /// <summary>Runs <c>work.Execute(p, parts)</c> for every p in <c>[0, parts)</c>, in parallel when the pool is free.</summary>
     public static void Run<T>(ref T work, int partCount) where T : struct, IParallelWork
     {

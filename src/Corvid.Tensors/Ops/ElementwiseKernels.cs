@@ -57,12 +57,11 @@ internal static class ElementwiseKernels
             Strides = [BroadcastStrides(a, outShape), BroadcastStrides(b, outShape), result.strides],
             Offsets = [a.Offset, b.Offset, 0],
         };
-        int parts = result.Numel < ParallelThreshold ? 1 : WorkerPool.AvailableThreads;
+        int parts = WorkerPool.PartsFor(result.Numel);
         WorkerPool.Run(ref work, parts);
         return result;
     }
 
-    const int ParallelThreshold = 1 << 16;
 
     /// <summary>The rows of a broadcast binary op; threads take contiguous ranges of rows (each with its own walker).</summary>
     struct BroadcastRows<TOp> : IParallelWork where TOp : IBinaryOp

@@ -11,12 +11,11 @@ internal enum Form { Span, SpanScalar, ScalarSpan }
 /// </summary>
 internal static unsafe class ParallelSpans<TOp> where TOp : IBinaryOp
 {
-    const int ParallelThreshold = 1 << 16;
     const int Align = 64; // chunk boundaries on whole cache lines
 
     public static void Run(float[] a, int aOffset, float[] b, int bOffset, float[] d, int n, Form form)
     {
-        if (n < ParallelThreshold || WorkerPool.AvailableThreads == 1)
+        if (WorkerPool.PartsFor(n) == 1)
         {
             Chunk(form, a.AsSpan(aOffset), b.AsSpan(bOffset), d.AsSpan(0, n), 0, n);
             return;
@@ -59,12 +58,11 @@ internal static unsafe class ParallelSpans<TOp> where TOp : IBinaryOp
 /// <summary>Runs a unary op's span form over a contiguous operand, split into contiguous chunks between threads when large.</summary>
 internal static unsafe class ParallelUnary<TOp> where TOp : IUnaryOp
 {
-    const int ParallelThreshold = 1 << 16;
     const int Align = 64;
 
     public static void Run(float[] x, int offset, float[] d, int n)
     {
-        if (n < ParallelThreshold || WorkerPool.AvailableThreads == 1)
+        if (WorkerPool.PartsFor(n) == 1)
         {
             TOp.Span(x.AsSpan(offset, n), d.AsSpan(0, n));
             return;
