@@ -9,13 +9,12 @@ namespace Corvid.Tensors.Kernels;
 /// </summary>
 internal static unsafe class AddReluKernel
 {
-    const int ParallelThreshold = 1 << 16;
     const int Align = 64; // chunk boundaries on whole cache lines
 
     public static void Apply(float* a, float* b, float* y, long n)
     {
         var work = new Work { A = a, B = b, Y = y, N = n };
-        int parts = n < ParallelThreshold ? 1 : WorkerPool.AvailableThreads;
+        int parts = WorkerPool.PartsFor(n);
         WorkerPool.Run(ref work, parts);
     }
 
