@@ -520,6 +520,26 @@ def inference_average_pool():
          {"kernel": [3, 5], "stride": [1, 1], "padding": [1, 2], "count_include_pad": False})
 
 
+def max_pool_2x2_fast_path():
+    """2x2 stride-2 max pooling on its specialised kernel: rows of 16+ outputs, odd edges outside every window (last, so earlier cases keep their inputs)."""
+    g = "inference"
+    case(g, "max_pool2d_2x2_wide_odd", "max_pool2d", [("x", randn(2, 3, 9, 37), True)], {"kernel": 2, "stride": 2, "padding": 0, "dilation": 1, "ceil_mode": False}, second=True)
+    case(g, "max_pool2d_2x2_rows32", "max_pool2d", [("x", randn(2, 4, 32, 32), True)], {"kernel": 2, "stride": 2, "padding": 0, "dilation": 1, "ceil_mode": False})
+
+
+def linear_fused():
+    """F.linear on the fused addmm path: shapes big enough for the blocked GEMM, strided operands, a 1-D input."""
+    g = "linear"
+    tol = {"rtol": 1e-5, "atol": 1e-5}
+    case(g, "linear_blocked", "linear", [("x", randn(3, 40, 33), True), ("w", randn(70, 33), True), ("b", randn(70), True)], {}, second=True, **tol)
+    case(g, "linear_strided", "linear", [("x", randn(33, 50), True), ("w", randn(33, 20), True), ("b", randn(20), True)], {},
+         views={"x": [("t",)], "w": [("t",)]}, second=True, **tol)
+    case(g, "linear_weight_rows", "linear", [("x", randn(2, 9, 16), True), ("w", randn(48, 16), True), ("b", randn(48), True)], {},
+         views={"w": [("slice", 0, 16, 32, 1)], "b": [("slice", 0, 16, 32, 1)]}, second=True, **tol)
+    case(g, "linear_vector", "linear", [("x", randn(33), True), ("w", randn(17, 33), True), ("b", randn(17), True)], {}, **tol)
+    case(g, "linear_nobias_blocked", "linear", [("x", randn(64, 24), True), ("w", randn(40, 24), True)], {}, second=True, **tol)
+
+
 def main():
     elementwise()
     reductions()
@@ -531,6 +551,8 @@ def main():
     inference()  # last, so the cases before it keep their random inputs
     training()  # after the others for the same reason
     inference_average_pool()
+    max_pool_2x2_fast_path()
+    linear_fused()  # a group of its own, last so the earlier cases keep their inputs
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():

@@ -66,8 +66,14 @@ internal static unsafe class MaxPool2dKernel
                         for (int p = start; p < end; p++) ValuesPlane(G, A + (long)p * inPlane, B + (long)p * outPlane, row);
                     }
                     break;
+                case Pass.ValuesAndIndices when MaxPool2x2Kernel.Applies(G):
+                    for (int p = start; p < end; p++) MaxPool2x2Kernel.IndexedPlane(G, A + (long)p * inPlane, B + (long)p * outPlane, Idx + (long)p * outPlane);
+                    break;
                 case Pass.ValuesAndIndices:
                     for (int p = start; p < end; p++) IndexedPlane(G, A + (long)p * inPlane, B + (long)p * outPlane, Idx + (long)p * outPlane);
+                    break;
+                case Pass.Scatter when MaxPool2x2Kernel.Applies(G):
+                    for (int p = start; p < end; p++) MaxPool2x2Kernel.ScatterPlane(G, A + (long)p * outPlane, Idx + (long)p * outPlane, B + (long)p * inPlane);
                     break;
                 case Pass.Scatter:
                     for (int p = start; p < end; p++)
