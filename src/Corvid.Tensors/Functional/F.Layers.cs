@@ -9,6 +9,14 @@ public static partial class F
             throw new ArgumentException($"linear: weight must be [out, in], got shape {ShapeMath.Format(weight.shape)}");
         if (x.Rank == 0 || x.shape[^1] != weight.shape[1])
             throw new ArgumentException($"linear: input shape {ShapeMath.Format(x.shape)} does not end in {weight.shape[1]} features (weight shape {ShapeMath.Format(weight.shape)})");
+        if (x.DType == DType.Float32 && weight.DType == DType.Float32
+            && (bias is null || (bias.DType == DType.Float32 && bias.Rank == 1 && bias.shape[0] == weight.shape[0])))
+        {
+            // One fused op, as torch's addmm: the bias is written into the output before the GEMM accumulates onto it.
+            var rows = x.Rank == 2 ? x : x.Contiguous().Reshape(-1, x.shape[^1]);
+            var y2 = Tensor.LinearRows(rows, weight, bias);
+            return x.Rank == 2 ? y2 : y2.Reshape([.. x.shape[..^1], weight.shape[0]]);
+        }
         var y = x.Matmul(weight.T);
         return bias is null ? y : y + bias;
     }

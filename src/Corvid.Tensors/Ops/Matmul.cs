@@ -50,6 +50,43 @@ public sealed partial class Tensor
         return Matmul(other);
     }
 
+    /// <summary>
+    /// x [m, k] · weightᵀ + bias for a weight [n, k] and an optional bias [n] (torch's addmm behind F.linear).
+    /// C starts as the bias rows and the GEMM accumulates onto it, so there is no second pass over the output;
+    /// the backward is exactly the three products addmm's is (g·W, gᵀ·x, the column sums of g), written with
+    /// differentiable ops so it can be differentiated again, and the weight's gradient comes out [n, k] contiguous.
+    /// </summary>
+    internal static Tensor LinearRows(Tensor x, Tensor weight, Tensor? bias)
+    {
+        int m = x.shape[0], k = x.shape[1], n = weight.shape[0];
+        var result = Empty([m, n]);
+        var o = result.F;
+        if (bias is null)
+        {
+            if (k == 0) o.AsSpan().Clear();
+        }
+        else
+        {
+            var b = bias.IsContiguous ? bias : bias.Contiguous();
+            var row = b.F.AsSpan(b.Offset, n);
+            for (int i = 0; i < m; i++) row.CopyTo(o.AsSpan(i * n, n));
+        }
+        if (m > 0 && n > 0 && k > 0)
+        {
+            // B = weightᵀ read in place: element (p, j) is weight[j, p].
+            Gemm.Multiply(m, n, k,
+                x.F.AsSpan(x.Offset), x.strides[0], x.strides[1],
+                weight.F.AsSpan(weight.Offset), weight.strides[1], weight.strides[0],
+                o, n, accumulate: bias is not null);
+        }
+        var w = weight;
+        return bias is null
+            ? Graph.Record("AddmmBackward", result, (g, needs) =>
+                [needs[0] ? g.MatmulCore(w) : null, needs[1] ? g.MT.MatmulCore(x) : null], x, weight)
+            : Graph.Record("AddmmBackward", result, (g, needs) =>
+                [needs[0] ? g.MatmulCore(w) : null, needs[1] ? g.MT.MatmulCore(x) : null, needs[2] ? g.Sum(0) : null], x, weight, bias);
+    }
+
     /// <summary>[..., m, k] × [..., k, n] with broadcast batch dims; both operands have rank ≥ 2.</summary>
     private Tensor MatmulCore(Tensor other)
     {

@@ -13,6 +13,7 @@ public class OpFixtureTests
     public static IEnumerable<object[]> Nn() => TorchFixtures.Cases("nn");
     public static IEnumerable<object[]> Inference() => TorchFixtures.Cases("inference");
     public static IEnumerable<object[]> Training() => TorchFixtures.Cases("training");
+    public static IEnumerable<object[]> Linear() => TorchFixtures.Cases("linear");
 
     [Theory, MemberData(nameof(Elementwise))] public void Elementwise_matches_torch(string name) => Check("elementwise", name);
     [Theory, MemberData(nameof(Reductions))] public void Reductions_match_torch(string name) => Check("reductions", name);
@@ -22,6 +23,7 @@ public class OpFixtureTests
     [Theory, MemberData(nameof(Nn))] public void Nn_functions_match_torch(string name) => Check("nn", name);
     [Theory, MemberData(nameof(Inference))] public void Inference_ops_match_torch(string name) => Check("inference", name);
     [Theory, MemberData(nameof(Training))] public void Training_path_ops_match_torch(string name) => Check("training", name);
+    [Theory, MemberData(nameof(Linear))] public void Fused_linear_matches_torch(string name) => Check("linear", name);
 
     private static void Check(string group, string name)
     {
