@@ -540,6 +540,13 @@ def linear_fused():
     case(g, "linear_nobias_blocked", "linear", [("x", randn(64, 24), True), ("w", randn(40, 24), True)], {}, second=True, **tol)
 
 
+def max_pool_2x2_row_groups():
+    """2x2 stride-2 max pooling on rows of 8 and 4 outputs (several output rows per vector), leftover rows and odd edges (last, so earlier cases keep their inputs)."""
+    g = "inference"
+    case(g, "max_pool2d_2x2_rows8", "max_pool2d", [("x", randn(2, 3, 11, 17), True)], {"kernel": 2, "stride": 2, "padding": 0, "dilation": 1, "ceil_mode": False}, second=True)
+    case(g, "max_pool2d_2x2_rows4", "max_pool2d", [("x", randn(1, 2, 13, 9), True)], {"kernel": 2, "stride": 2, "padding": 0, "dilation": 1, "ceil_mode": False}, second=True)
+
+
 def main():
     elementwise()
     reductions()
@@ -553,6 +560,7 @@ def main():
     inference_average_pool()
     max_pool_2x2_fast_path()
     linear_fused()  # a group of its own, last so the earlier cases keep their inputs
+    max_pool_2x2_row_groups()  # after linear_fused for the same reason
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():

@@ -64,7 +64,7 @@ public static partial class F
         int n = input.shape[0], c = input.shape[1];
         var x = input.Contiguous();
         var values = Tensor.Empty([n, c, window.OutH, window.OutW]);
-        var idx = new int[values.Numel];
+        var idx = GC.AllocateUninitializedArray<int>(values.Numel); // the kernel writes every index
         if (values.Numel > 0)
         {
             unsafe
