@@ -77,6 +77,11 @@ CONV_CASES = [
     # 16-31 output tiles: Winograd only when the transformed filter is cached (ResNet18's 7x7 stage at batch 1).
     ("cachedwinograd_7x7_batch1_32to40", 1, 32, 7, 7, 40, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
     ("cachedwinograd_8x11_no_bias", 1, 20, 8, 11, 24, 3, 3, (1, 1), (1, 1), (1, 1), 1, False, False),
+    # Stride 2 with output rows of 17+ columns: implicit-GEMM panels gather 16 columns per AVX-512 step; odd row
+    # lengths and two images make runs start mid-sliver and cross sliver boundaries.
+    ("implicit_stem_7x7_stride2_wide", 2, 3, 40, 75, 40, 7, 7, (2, 2), (3, 3), (1, 1), 1, True, False),
+    ("implicit_1x1_stride2_wide_no_bias", 2, 16, 9, 70, 40, 1, 1, (2, 2), (0, 0), (1, 1), 1, False, False),
+    ("implicit_3x3_stride2_row33", 1, 8, 12, 66, 36, 3, 3, (2, 2), (1, 1), (1, 1), 1, True, False),
 ]
 
 

@@ -54,10 +54,14 @@ internal static unsafe class Winograd3x3
 
     /// <summary>
     /// Whether the input gradient of <paramref name="g"/> runs here: it is the convolution of the output
-    /// gradient with the flipped filter and padding <c>2 − pad</c>, which must not be negative.
+    /// gradient with the flipped filter and padding <c>2 − pad</c>, which must not be negative. That holds only
+    /// when <paramref name="g"/> itself is a 3x3 stride-1 undilated ungrouped convolution: the geometry built from
+    /// another one (a 1x1 stride-2 downsample) would be a valid 3x3 convolution of the wrong size.
     /// </summary>
     public static bool AppliesToInputGradient(in Conv2dGeometry g) =>
-        g.PadH <= 2 && g.PadW <= 2 && Applies(InputGradientGeometry(g));
+        g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideH == 1 && g.StrideW == 1
+        && g.DilationH == 1 && g.DilationW == 1 && g.Groups == 1
+        && g.PadH <= 2 && g.PadW <= 2 && Applies(InputGradientGeometry(g));
 
     /// <summary>The convolution whose output is the input gradient of <paramref name="g"/>: dY in, dX out.</summary>
     public static Conv2dGeometry InputGradientGeometry(in Conv2dGeometry g) =>
