@@ -33,7 +33,7 @@ internal static unsafe class WorkerPool
     static delegate*<void*, int, int, void> invoke;
     static int parts;
     static int pending;
-    static int generation;
+    static int calls;
     static ExceptionDispatchInfo? failure;
 
     // True on a thread while it runs a piece: a kernel called from there gets no more threads.
@@ -69,8 +69,8 @@ internal static unsafe class WorkerPool
             failure = null;
             Done.Reset();
             Volatile.Write(ref pending, partCount - 1);
-            Interlocked.Increment(ref generation);
-            for (int w = 0; w < partCount - 1; w++) workers[w].Wake();
+            int call = ++calls;
+            for (int w = 0; w < partCount - 1; w++) workers[w].Assign(call);
 
             try
             {
@@ -99,27 +99,33 @@ internal static unsafe class WorkerPool
         if (workers.Length >= needed) return;
         var grown = new Worker[needed];
         workers.CopyTo(grown, 0);
-        for (int w = workers.Length; w < needed; w++) grown[w] = new Worker(w + 1, Volatile.Read(ref generation));
+        for (int w = workers.Length; w < needed; w++) grown[w] = new Worker(w + 1);
         workers = grown;
     }
 
+    /// <remarks>
+    /// A worker runs only the calls handed to it (<see cref="Assign"/>), each once. It never reads the shared call
+    /// state on its own initiative: a worker that looked at a global call counter could wake late, pick up the
+    /// next call's state, and run a piece twice or after its call had ended.
+    /// </remarks>
     sealed class Worker
     {
         readonly SemaphoreSlim signal = new(0);
         readonly int part;
-        int seen;
+        int assigned; // the last call handed to this worker
+        int done;     // the last call it ran
         int sleeping;
 
-        public Worker(int part, int generationAtStart)
+        public Worker(int part)
         {
             this.part = part;
-            seen = generationAtStart;
             new Thread(Loop) { IsBackground = true, Name = $"Corvid kernel worker {part}" }.Start();
         }
 
-        /// <summary>Called after a new generation is published: releases the worker if it went to sleep.</summary>
-        public void Wake()
+        /// <summary>Hands call <paramref name="call"/> (already published) to this worker and wakes it if it sleeps.</summary>
+        public void Assign(int call)
         {
+            Volatile.Write(ref assigned, call);
             if (Interlocked.Exchange(ref sleeping, 0) == 1) signal.Release();
         }
 
@@ -128,9 +134,8 @@ internal static unsafe class WorkerPool
             inPiece = true;
             while (true)
             {
-                WaitForGeneration();
-                seen = Volatile.Read(ref generation);
-                if (part >= parts) continue; // a call that needs fewer threads than the pool has
+                // The next call cannot be assigned before this one is done: its caller waits for this piece.
+                done = WaitForCall();
                 try
                 {
                     invoke(state, part, parts);
@@ -143,19 +148,21 @@ internal static unsafe class WorkerPool
             }
         }
 
-        void WaitForGeneration()
+        int WaitForCall()
         {
             long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                if (Volatile.Read(ref generation) != seen) return;
+                int call = Volatile.Read(ref assigned);
+                if (call != done) return call;
                 Thread.SpinWait(20);
             }
-            // Announce the sleep, then look once more: a call published in between either sees the
+            // Announce the sleep, then look once more: an assignment in between either sees the
             // flag (and releases the semaphore) or is seen here (and the flag is taken back).
             Interlocked.Exchange(ref sleeping, 1);
-            if (Volatile.Read(ref generation) != seen && Interlocked.Exchange(ref sleeping, 0) == 1) return;
+            if (Volatile.Read(ref assigned) != done && Interlocked.Exchange(ref sleeping, 0) == 1) return Volatile.Read(ref assigned);
             signal.Wait();
+            return Volatile.Read(ref assigned);
         }
     }
 }
