@@ -9,7 +9,8 @@ public class Conv2dTests
 
     public static IEnumerable<object[]> CaseNames() => KernelFixtures.Names("conv2d");
 
-    static Conv2dGeometry Geometry(JsonElement c)
+    /// <summary>The convolution a fixture case describes.</summary>
+    internal static Conv2dGeometry Geometry(JsonElement c)
     {
         int I(string name) => c.GetProperty(name).GetInt32();
         return new Conv2dGeometry(I("batch"), I("inChannels"), I("inHeight"), I("inWidth"), I("outChannels"),

@@ -16,20 +16,12 @@ public class WinogradFilterCacheTests
     public static IEnumerable<object[]> WinogradCases() =>
         KernelFixtures.Names("conv2d").Where(n => ((string)n[0]).Contains("winograd_", StringComparison.Ordinal));
 
-    static Conv2dGeometry Geometry(JsonElement c)
-    {
-        int I(string name) => c.GetProperty(name).GetInt32();
-        return new Conv2dGeometry(I("batch"), I("inChannels"), I("inHeight"), I("inWidth"), I("outChannels"),
-            I("kernelHeight"), I("kernelWidth"), I("strideH"), I("strideW"), I("padH"), I("padW"),
-            I("dilationH"), I("dilationW"), I("groups"));
-    }
-
     [Theory]
     [MemberData(nameof(WinogradCases))]
     public void Cached_forward_matches_pytorch_on_the_first_and_the_repeated_call(string name)
     {
         var c = Fixtures.Case(name);
-        var g = Geometry(c);
+        var g = Conv2dTests.Geometry(c);
         var weight = Fixtures.Array(c, "weight");
         var key = new ConvWeightKey(new object(), 0, 0);
         for (int call = 0; call < 2; call++)
@@ -45,7 +37,7 @@ public class WinogradFilterCacheTests
     [MemberData(nameof(WinogradCases))]
     public void Few_tile_cases_reach_winograd_only_with_a_cached_filter(string name)
     {
-        var g = Geometry(Fixtures.Case(name));
+        var g = Conv2dTests.Geometry(Fixtures.Case(name));
         bool avx512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
         Assert.Equal(avx512, Winograd3x3.Applies(g, filterCached: true));
         Assert.Equal(avx512 && !name.StartsWith("cached", StringComparison.Ordinal), Winograd3x3.Applies(g));
@@ -57,7 +49,7 @@ public class WinogradFilterCacheTests
         // The tensor API keys the cache on the weight's storage and version: after CopyFrom (an optimizer step,
         // a state dict load) the next no-grad call must use the new values, i.e. match PyTorch with them.
         var c = Fixtures.Case("cachedwinograd_7x7_batch1_32to40");
-        var g = Geometry(c);
+        var g = Conv2dTests.Geometry(c);
         int[] wShape = [g.OutChannels, g.InChannels, 3, 3];
         var x = Tensor.FromArray(Fixtures.Array(c, "input"), g.Batch, g.InChannels, g.InHeight, g.InWidth);
         var bias = Tensor.FromArray(Fixtures.Array(c, "bias"), g.OutChannels);
@@ -78,7 +70,7 @@ public class WinogradFilterCacheTests
         // With a graph recorded for the weight the filter is not cached (training changes it every step); the
         // forward and both gradients must be PyTorch's, also after a no-grad call cached the same weight.
         var c = Fixtures.Case("winograd_odd_13x11_32to48");
-        var g = Geometry(c);
+        var g = Conv2dTests.Geometry(c);
         var x = Tensor.FromArray(Fixtures.Array(c, "input"), g.Batch, g.InChannels, g.InHeight, g.InWidth).RequiresGrad_();
         var weight = Tensor.FromArray(Fixtures.Array(c, "weight"), g.OutChannels, g.InChannels, 3, 3).RequiresGrad_();
         var bias = Tensor.FromArray(Fixtures.Array(c, "bias"), g.OutChannels);
@@ -96,7 +88,7 @@ public class WinogradFilterCacheTests
     public void The_cache_does_not_keep_the_weight_alive()
     {
         var c = Fixtures.Case("cachedwinograd_7x7_batch1_32to40");
-        var g = Geometry(c);
+        var g = Conv2dTests.Geometry(c);
         var owner = CacheOnce(g, Fixtures.Array(c, "input"), Fixtures.Array(c, "weight"));
         for (int i = 0; i < 3 && owner.IsAlive; i++)
         {
