@@ -93,17 +93,22 @@ def median_seconds(fn, samples, min_sample_seconds):
     return statistics.median(times)
 
 
-def main():
-    with open(sys.argv[1]) as f:
+def run_spec(path, make_case):
+    """Times every case of the JSON spec at each thread count; prints the results as JSON for Corvid.Bench."""
+    with open(path) as f:
         spec = json.load(f)
     results = []
     for threads in spec["threads"]:
         torch.set_num_threads(threads)
         for case in spec["cases"]:
-            seconds = median_seconds(make(case), spec["samples"], spec["min_sample_seconds"])
+            seconds = median_seconds(make_case(case), spec["samples"], spec["min_sample_seconds"])
             results.append({"name": case["name"], "threads": threads, "seconds": seconds})
             print(f"torch {case['name']} threads={threads}: {seconds * 1e3:.3f} ms", file=sys.stderr)
     json.dump({"torch": torch.__version__, "results": results}, sys.stdout)
+
+
+def main():
+    run_spec(sys.argv[1], make)
 
 
 if __name__ == "__main__":

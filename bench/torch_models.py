@@ -10,7 +10,6 @@ torchvision is not in Debian, so ResNet18 is built here in plain torch with torc
 parameter names, and loads the weights tools/resnet18_onnx_to_safetensors.py exported from the same
 ONNX file Corvid and ONNX Runtime run.
 """
-import json
 import os
 import sys
 
@@ -20,7 +19,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import safetensors_io  # noqa: E402
-from torch_kernels import median_seconds  # noqa: E402
+from torch_kernels import run_spec  # noqa: E402
 
 
 class BasicBlock(nn.Module):
@@ -224,16 +223,7 @@ def main():
     if sys.argv[1] == "--check-resnet18":
         check_resnet18(*sys.argv[2:5])
         return
-    with open(sys.argv[1]) as f:
-        spec = json.load(f)
-    results = []
-    for threads in spec["threads"]:
-        torch.set_num_threads(threads)
-        for case in spec["cases"]:
-            seconds = median_seconds(make(case), spec["samples"], spec["min_sample_seconds"])
-            results.append({"name": case["name"], "threads": threads, "seconds": seconds})
-            print(f"torch {case['name']} threads={threads}: {seconds * 1e3:.3f} ms", file=sys.stderr)
-    json.dump({"torch": torch.__version__, "results": results}, sys.stdout)
+    run_spec(sys.argv[1], make)
 
 
 if __name__ == "__main__":
