@@ -24,26 +24,9 @@ internal static unsafe class GemmBlocked
         where K : struct, IGemmMicroKernel where TPanel : struct, IBPanel
     {
         int threads = (int)Math.Clamp(op.Flops / MinFlopsPerThread, 1, WorkerPool.AvailableThreads);
-        var (rowParts, colParts) = Grid(op.M, op.N, threads, K.Mr, K.Nr);
+        var (rowParts, colParts) = GemmGrid.Plan(op.M, op.N, threads, K.Mr, K.Nr);
         var work = new Work<K, TPanel> { Op = op, Panel = panel, RowParts = rowParts, ColParts = colParts };
         WorkerPool.Run(ref work, rowParts * colParts);
-    }
-
-    /// <summary>Splits C into rowParts x colParts rectangles (product ≤ threads) that are as square as the tile sizes allow.</summary>
-    internal static (int RowParts, int ColParts) Grid(int m, int n, int threads, int mr, int nr)
-    {
-        int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
-        (int, int) best = (1, 1);
-        double bestScore = double.MaxValue;
-        for (int rows = 1; rows <= threads; rows++)
-        {
-            int cols = threads / rows;
-            if (rows * cols != threads || rows > rowTiles || cols > colTiles) continue;
-            // Perimeter of one rectangle: proportional to the packing and C traffic it causes.
-            double score = (double)m / rows + (double)n / cols;
-            if (score < bestScore) (best, bestScore) = ((rows, cols), score);
-        }
-        return best;
     }
 
     struct Work<K, TPanel> : IParallelWork where K : struct, IGemmMicroKernel where TPanel : struct, IBPanel
@@ -55,19 +38,10 @@ internal static unsafe class GemmBlocked
         public readonly void Execute(int part, int parts)
         {
             int r = part / ColParts, c = part % ColParts;
-            var (i0, i1) = Split(Op.M, K.Mr, RowParts, r);
-            var (j0, j1) = Split(Op.N, K.Nr, ColParts, c);
+            var (i0, i1) = GemmGrid.Range(Op.M, K.Mr, RowParts, r);
+            var (j0, j1) = GemmGrid.Range(Op.N, K.Nr, ColParts, c);
             if (i0 < i1 && j0 < j1) Rectangle<K, TPanel>(Op, Panel, i0, i1, j0, j1);
         }
-    }
-
-    /// <summary>Part <paramref name="index"/> of <paramref name="parts"/> of <c>[0, length)</c>, cut at multiples of the tile size.</summary>
-    static (int Start, int End) Split(int length, int tile, int parts, int index)
-    {
-        int tiles = (length + tile - 1) / tile;
-        int start = (int)((long)tiles * index / parts) * tile;
-        int end = (int)((long)tiles * (index + 1) / parts) * tile;
-        return (Math.Min(start, length), Math.Min(end, length));
     }
 
     /// <summary>Computes <c>C[i0..i1, j0..j1]</c> on the calling thread.</summary>
