@@ -24,15 +24,19 @@ def make(case):
     def randn(*shape, grad=False):
         return torch.randn(*shape, generator=g).requires_grad_(grad)
 
-    if op == "matmul":  # C[m, n] = A[m, k] · B[k, n], or · Wᵀ with W [n, k] when transposed_b
-        a = randn(case["m"], case["k"])
+    if op == "matmul":  # C[m, n] = A[m, k] · B[k, n]; A = Xᵀ when transposed_a, B = Wᵀ with W [n, k] when transposed_b
+        a = randn(case["k"], case["m"]).t() if case.get("transposed_a") else randn(case["m"], case["k"])
         b = randn(case["n"], case["k"]).t() if case.get("transposed_b") else randn(case["k"], case["n"])
         out = torch.empty(case["m"], case["n"])
+        if case.get("bias"):  # F.linear's addmm: bias + x · Wᵀ
+            bias = randn(case["n"])
+            return lambda: torch.addmm(bias, a, b, out=out)
         return lambda: torch.matmul(a, b, out=out)
-    if op == "bmm":
-        a = randn(case["batch"], case["m"], case["k"])
-        b = randn(case["batch"], case["k"], case["n"])
-        out = torch.empty(case["batch"], case["m"], case["n"])
+    if op == "bmm":  # the same per batch item, with the same transposes
+        batch, m, n, k = case["batch"], case["m"], case["n"], case["k"]
+        a = randn(batch, k, m).transpose(1, 2) if case.get("transposed_a") else randn(batch, m, k)
+        b = randn(batch, n, k).transpose(1, 2) if case.get("transposed_b") else randn(batch, k, n)
+        out = torch.empty(batch, m, n)
         return lambda: torch.bmm(a, b, out=out)
     if op in ("conv2d", "conv2d_train"):
         train = op == "conv2d_train"

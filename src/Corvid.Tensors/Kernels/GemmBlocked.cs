@@ -16,6 +16,33 @@ internal static unsafe class GemmBlocked
     /// <summary>Below this many flops per thread, waking another thread costs more than it saves.</summary>
     const long MinFlopsPerThread = 1L << 20;
 
+    /// <summary>
+    /// <c>C (+)= A·B</c> on the packed path of the widest micro-kernel, never the skinny one: for callers that
+    /// know their product packs well although one side is short (fused attention's head-wide products of a
+    /// whole block of rows). Same operand meaning as <see cref="Gemm.Multiply(int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>.
+    /// </summary>
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int aRow, int aCol,
+        ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int ldc, bool accumulate)
+    {
+        if (m <= 0 || n <= 0 || k <= 0 || GemmIsaSelection.Best != GemmIsa.Vector512)
+        {
+            Gemm.Multiply(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate);
+            return;
+        }
+        if ((long)(m - 1) * aRow + (long)(k - 1) * aCol >= a.Length || (long)(k - 1) * bRow + (long)(n - 1) * bCol >= b.Length
+            || (long)(m - 1) * ldc + n > c.Length || ldc < n || aRow < 0 || aCol < 0 || bRow < 0 || bCol < 0)
+            throw new ArgumentException($"gemm: operands of a {m}x{n}x{k} product (strides A ({aRow}, {aCol}), B ({bRow}, {bCol}), ldc {ldc}) "
+                + $"do not fit spans of {a.Length}, {b.Length} and {c.Length}");
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var op = new GemmOperands
+            {
+                M = m, N = n, K = k, A = pa, ARow = aRow, ACol = aCol, B = pb, BRow = bRow, BCol = bCol, C = pc, Ldc = ldc, Accumulate = accumulate,
+            };
+            Multiply<GemmKernel512>(op);
+        }
+    }
+
     public static void Multiply<K>(in GemmOperands op) where K : struct, IGemmMicroKernel =>
         Multiply<K, StridedPanel>(op, new StridedPanel(op));
 
