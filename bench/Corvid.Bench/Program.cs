@@ -15,7 +15,7 @@ if (models)
     return;
 }
 string script = Path.Combine(repo, "bench", "torch_kernels.py");
-var cases = KernelCases.All().Where(c => options.Filter is null || c.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)
+var cases = KernelCases.All().Concat(SkinnyCases.All()).Where(c => options.Filter is null || c.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)
     || c.Group.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)).ToList();
 
 Console.WriteLine($"# Corvid kernels vs PyTorch, {Environment.ProcessorCount} logical cores, {options.Rounds} rounds of {options.Samples} samples");

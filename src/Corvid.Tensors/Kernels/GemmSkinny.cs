@@ -10,19 +10,17 @@ namespace Corvid.Tensors.Kernels;
 /// <remarks>
 /// Two layouts of B stream well. Columns of B contiguous (<c>x · Wᵀ</c>, a Linear layer's weight
 /// <c>[out, in]</c>), up to 32 rows: each element of C is a dot product of two contiguous runs. Rows of B
-/// contiguous (<c>x · W</c>), up to 4 rows: each step of k adds a scaled run of B to every row ("axpy").
-/// A product with few columns instead of few rows is the same problem transposed. Threads split the long side.
+/// contiguous (<c>x · W</c>), up to <see cref="MaxRowsOfB"/> rows: register tiles of C over blocks of rows of B
+/// (<see cref="GemmSkinnyRows"/>). A product with few columns instead of few rows is the same problem transposed.
+/// Threads split the long side.
 /// </remarks>
 internal static unsafe class GemmSkinny
 {
-    /// <summary>The most rows of C the axpy form takes (each step of k updates them all from one run of B).</summary>
-    public const int MaxAxpyRows = 4;
+    /// <summary>The most rows of C <see cref="GemmSkinnyRows"/> takes when rows of B are contiguous; above it, packing pays off.</summary>
+    public const int MaxRowsOfB = 32;
 
     /// <summary>The most rows (or, transposed, columns) of C the dot form takes; above it, packing pays off.</summary>
     public const int MaxDotRows = 32;
-
-    /// <summary>Floats of running sums the axpy form keeps at once: half of L1 (32 KB), leaving room for B.</summary>
-    const int AxpySums = 4096;
 
     /// <summary>Below this many flops per thread, waking another thread costs more than it saves.</summary>
     const long MinFlopsPerThread = 1L << 18;
@@ -32,22 +30,25 @@ internal static unsafe class GemmSkinny
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
         if (op.M <= MaxDotRows && op.BRow == 1)
-            return Run<TVector, TOps>(op, op.Ldc, 1, axpy: false);
-        if (op.M <= MaxAxpyRows && op.BCol == 1)
-            return Run<TVector, TOps>(op, op.Ldc, 1, axpy: true);
+            return Run<TVector, TOps>(op, op.Ldc, 1);
+        if (op.M <= MaxRowsOfB && op.BCol == 1)
+        {
+            GemmSkinnyRows.Run<TVector, TOps>(op);
+            return true;
+        }
         if (op.N <= MaxDotRows && op.ACol == 1 && op.RowBias == null)
-            return Run<TVector, TOps>(op.Transposed(out int cRow, out int cCol), cRow, cCol, axpy: false);
+            return Run<TVector, TOps>(op.Transposed(out int cRow, out int cCol), cRow, cCol);
         return false;
     }
 
-    static bool Run<TVector, TOps>(in GemmOperands op, int cRow, int cCol, bool axpy)
+    static bool Run<TVector, TOps>(in GemmOperands op, int cRow, int cCol)
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
-        // Pieces start at multiples of a vector (axpy) or of the 4-column dot group, so where a column
-        // falls (full vector or scalar tail) is the same for every thread count.
-        int align = axpy ? TOps.Count : 4;
+        // Pieces start at multiples of the 4-column dot group, so where a column falls (in a group or in
+        // the scalar tail) is the same for every thread count.
+        const int align = 4;
         int threads = (int)Math.Clamp(op.Flops / MinFlopsPerThread, 1, Math.Min(WorkerPool.AvailableThreads, Math.Max(1, op.N / align)));
-        var work = new Work<TVector, TOps> { Op = op, CRow = cRow, CCol = cCol, Axpy = axpy, Align = align };
+        var work = new Work<TVector, TOps> { Op = op, CRow = cRow, CCol = cCol };
         WorkerPool.Run(ref work, threads);
         return true;
     }
@@ -56,82 +57,15 @@ internal static unsafe class GemmSkinny
         where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
         public GemmOperands Op;
-        public int CRow, CCol, Align;
-        public bool Axpy;
+        public int CRow, CCol;
 
         public readonly void Execute(int part, int parts)
         {
-            int units = (Op.N + Align - 1) / Align;
-            int j0 = Math.Min(Op.N, (int)((long)units * part / parts) * Align);
-            int j1 = Math.Min(Op.N, (int)((long)units * (part + 1) / parts) * Align);
-            if (j0 >= j1) return;
-            if (Axpy) AxpyColumns<TVector, TOps>(Op, j0, j1);
-            else DotColumns<TVector, TOps>(Op, CRow, CCol, j0, j1);
-        }
-    }
-
-    /// <summary>
-    /// All rows of C (at most 4), columns <c>[j0, j1)</c>, when rows of B are contiguous: for each chunk of
-    /// columns, each step of k reads one contiguous run of a row of B (which the prefetchers follow)
-    /// and adds it, scaled, into an L1-resident sum per row of A.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void AxpyColumns<TVector, TOps>(in GemmOperands op, int j0, int j1)
-        where TVector : struct where TOps : struct, IVectorOps<TVector>
-    {
-        int w = TOps.Count, rows = op.M;
-        // The widest chunk of columns whose sums fit, in whole vectors: the longer the run of B read
-        // per step of k, the better the prefetchers stream it.
-        int chunk = AxpySums / (rows == 1 ? 1 : MaxAxpyRows) / w * w;
-        float* sums = PackingBuffers.Scratch(AxpySums + chunk);
-        for (int jc = j0; jc < j1; jc += chunk)
-        {
-            int width = Math.Min(chunk, j1 - jc), vectors = width / w;
-            new Span<float>(sums, rows * chunk).Clear();
-            float* b = op.B + jc;
-            for (int p = 0; p < op.K; p++, b += op.BRow)
-            {
-                float* a = op.A + (long)p * op.ACol;
-                if (rows == 1)
-                {
-                    var x = TOps.Broadcast(a[0]);
-                    for (int v = 0; v < vectors; v++)
-                    {
-                        float* s = sums + v * w;
-                        TOps.Store(s, TOps.MultiplyAdd(x, TOps.Load(b + v * w), TOps.Load(s)));
-                    }
-                }
-                else
-                {
-                    // Rows past the last real one scale by zero into a spare sum that is never read.
-                    var x0 = TOps.Broadcast(a[0]);
-                    var x1 = TOps.Broadcast(rows > 1 ? a[op.ARow] : 0f);
-                    var x2 = TOps.Broadcast(rows > 2 ? a[2L * op.ARow] : 0f);
-                    var x3 = TOps.Broadcast(rows > 3 ? a[3L * op.ARow] : 0f);
-                    float* spare = sums + MaxAxpyRows * chunk;
-                    float* s0 = sums, s1 = rows > 1 ? sums + chunk : spare;
-                    float* s2 = rows > 2 ? sums + 2 * chunk : spare, s3 = rows > 3 ? sums + 3 * chunk : spare;
-                    for (int v = 0; v < vectors * w; v += w)
-                    {
-                        var y = TOps.Load(b + v);
-                        TOps.Store(s0 + v, TOps.MultiplyAdd(x0, y, TOps.Load(s0 + v)));
-                        TOps.Store(s1 + v, TOps.MultiplyAdd(x1, y, TOps.Load(s1 + v)));
-                        TOps.Store(s2 + v, TOps.MultiplyAdd(x2, y, TOps.Load(s2 + v)));
-                        TOps.Store(s3 + v, TOps.MultiplyAdd(x3, y, TOps.Load(s3 + v)));
-                    }
-                }
-                // Fewer than a vector of columns left (only ever at the last column of C).
-                for (int j = vectors * w; j < width; j++)
-                    for (int r = 0; r < rows; r++) sums[r * chunk + j] += a[(long)r * op.ARow] * b[j];
-            }
-            for (int r = 0; r < rows; r++)
-            {
-                var dst = new Span<float>(op.C + (long)r * op.Ldc + jc, width);
-                var src = new ReadOnlySpan<float>(sums + r * chunk, width);
-                if (op.Accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
-                else if (op.RowBias != null) System.Numerics.Tensors.TensorPrimitives.Add(src, op.RowBias[r], dst);
-                else src.CopyTo(dst);
-            }
+            const int align = 4;
+            int units = (Op.N + align - 1) / align;
+            int j0 = Math.Min(Op.N, (int)((long)units * part / parts) * align);
+            int j1 = Math.Min(Op.N, (int)((long)units * (part + 1) / parts) * align);
+            if (j0 < j1) DotColumns<TVector, TOps>(Op, CRow, CCol, j0, j1);
         }
     }
 
