@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Corvid.Tensors.Kernels;
 
@@ -15,20 +16,51 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(int mr, int mc, int kc, float* a, int aRow, int aCol, float* dst)
     {
-        for (int i0 = 0; i0 < mc; i0 += mr, dst += mr * kc)
+        int start = 0;
+        if (aRow == 1)
+        {
+            // Columns of A are contiguous (a transposed view, as dYᵀ in a weight gradient): walk each step of
+            // k's run of mc floats in order, dealing each Mr-long piece to its sliver, so A is read as one
+            // stream rather than Mc/Mr times over in short strided pieces.
+            int full = mc / mr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = a + (long)p * aCol;
+                float* to = dst + p * mr;
+                for (int s = 0; s < full; s++) CopyShort(to + s * mr * kc, src + s * mr, mr);
+            }
+            start = full * mr;
+        }
+        for (int i0 = start; i0 < mc; i0 += mr)
         {
             int rows = Math.Min(mr, mc - i0);
             float* src = a + (long)i0 * aRow;
-            if (aRow == 1 && rows == mr)
+            float* sliver = dst + i0 * kc;
+            PackASliver(mr, rows, kc, src, aRow, aCol, sliver);
+        }
+    }
+
+    /// <summary>One sliver of A: <paramref name="rows"/> (at most mr) rows from <paramref name="src"/>, zero-padded to mr.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PackASliver(int mr, int rows, int kc, float* src, int aRow, int aCol, float* dst)
+    {
+        int r = 0;
+        if (aCol == 1)
+        {
+            // Rows of A are contiguous along k: transpose 8 x 8, then 4 x 4, blocks in registers.
+            if (Transpose.Has8x8)
             {
-                // Columns of A are contiguous (a transposed view): each step of k is one copy.
-                for (int p = 0; p < kc; p++) Unsafe.CopyBlockUnaligned(dst + p * mr, src + (long)p * aCol, (uint)(mr * sizeof(float)));
-                continue;
+                int p8 = kc & ~7;
+                for (; r + 8 <= rows; r += 8)
+                {
+                    float* block = src + (long)r * aRow;
+                    for (int p = 0; p < p8; p += 8) Transpose.Block8x8(block + p, aRow, dst + p * mr + r, mr);
+                    for (int i = 0; i < 8; i++)
+                        for (int p = p8; p < kc; p++) dst[p * mr + r + i] = block[(long)i * aRow + p];
+                }
             }
-            int r = 0;
-            if (aCol == 1 && Transpose.Has4x4)
+            if (Transpose.Has4x4)
             {
-                // Rows of A are contiguous along k: transpose 4 x 4 blocks in registers.
                 int p4 = kc & ~3;
                 for (; r + 4 <= rows; r += 4)
                 {
@@ -38,17 +70,35 @@ internal static unsafe class GemmPacking
                         for (int p = p4; p < kc; p++) dst[p * mr + r + i] = block[(long)i * aRow + p];
                 }
             }
-            for (; r < rows; r++)
-            {
-                float* row = src + (long)r * aRow;
-                if (aCol == 1)
-                    for (int p = 0; p < kc; p++) dst[p * mr + r] = row[p];
-                else
-                    for (int p = 0; p < kc; p++) dst[p * mr + r] = row[(long)p * aCol];
-            }
-            for (int pad = rows; pad < mr; pad++)
-                for (int p = 0; p < kc; p++) dst[p * mr + pad] = 0f;
         }
+        for (; r < rows; r++)
+        {
+            float* row = src + (long)r * aRow;
+            if (aCol == 1)
+                for (int p = 0; p < kc; p++) dst[p * mr + r] = row[p];
+            else
+                for (int p = 0; p < kc; p++) dst[p * mr + r] = row[(long)p * aCol];
+        }
+        for (int pad = rows; pad < mr; pad++)
+            for (int p = 0; p < kc; p++) dst[p * mr + pad] = 0f;
+    }
+
+    /// <summary>
+    /// Copies a short run (one sliver's width, 4 to 32 floats) with vector moves: a call to memmove per
+    /// run, as <see cref="Unsafe.CopyBlockUnaligned(void*, void*, uint)"/> makes for a size not known to the
+    /// JIT, cost more than the copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void CopyShort(float* dst, float* src, int count)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i + 4 <= count; i += 4) Vector128.Store(Vector128.Load(src + i), dst + i);
+        for (; i < count; i++) dst[i] = src[i];
     }
 
     /// <summary>
@@ -67,7 +117,7 @@ internal static unsafe class GemmPacking
             {
                 float* src = b + (long)p * bRow;
                 float* to = dst + p * nr;
-                for (int s = 0; s < full; s++) Unsafe.CopyBlockUnaligned(to + s * nr * kc, src + s * nr, (uint)(nr * sizeof(float)));
+                for (int s = 0; s < full; s++) CopyShort(to + s * nr * kc, src + s * nr, nr);
             }
         }
         else
