@@ -42,30 +42,39 @@ public sealed class MultiheadAttention : Module
         CheckInput("key", key);
         CheckInput("value", value);
         int b = query.Shape[0], l = query.Shape[1], s = key.Shape[1], h = NumHeads, dk = EmbedDim / NumHeads;
-        var w = Parameter("in_proj_weight").Chunk(3, 0);
-        var bias = OptionalParameter("in_proj_bias")?.Chunk(3, 0);
-        var q = F.Linear(query, w[0], bias?[0]).View(b, l, h, dk).Transpose(1, 2); // [b, h, l, dk]
-        var k = F.Linear(key, w[1], bias?[1]).View(b, s, h, dk).Transpose(1, 2);   // [b, h, s, dk]
-        var v = F.Linear(value, w[2], bias?[2]).View(b, s, h, dk).Transpose(1, 2); // [b, h, s, dk]
-
         if (keyPaddingMask is not null && (keyPaddingMask.Rank != 2 || keyPaddingMask.Shape[0] != b || keyPaddingMask.Shape[1] != s))
             throw new ArgumentException($"MultiheadAttention: key padding mask must be [{b}, {s}], got [{string.Join(", ", keyPaddingMask.Shape.ToArray())}]");
 
         Tensor attended, weights = null!;
         bool fused = attnMask is null && !needWeights && (Dropout == 0f || !Training);
-        if (fused)
+        if (fused && ReferenceEquals(query, key) && ReferenceEquals(key, value))
         {
-            attended = F.FusedMultiHeadAttention(q, k, v, keyPaddingMask, isCausal); // [b, h, l, dk], no [l, s] scores kept
+            // Self-attention: q, k and v in one [b, l, 3d] projection (one GEMM forward, one per operand backward,
+            // the weight gradient straight into in_proj_weight's [3d, d]); the kernel reads and writes it in place.
+            var qkv = F.Linear(query, Parameter("in_proj_weight"), OptionalParameter("in_proj_bias"));       // [b, l, 3d]
+            attended = FusedAttention.ApplyPacked(qkv, h, isCausal, keyPaddingMask, 1f / MathF.Sqrt(dk)); // [b, h, l, dk]
         }
         else
         {
-            var scores = q.Matmul(k.MT) / MathF.Sqrt(dk); // [b, h, l, s]
-            if (isCausal) scores = scores.MaskedFill(CausalBlocked(l, s), float.NegativeInfinity);
-            if (attnMask is not null)
-                scores = attnMask.DType == DType.Bool ? scores.MaskedFill(attnMask, float.NegativeInfinity) : scores + attnMask;
-            if (keyPaddingMask is not null) scores = scores.MaskedFill(keyPaddingMask.View(b, 1, 1, s), float.NegativeInfinity);
-            weights = scores.Softmax(-1);                                     // [b, h, l, s]
-            attended = F.Dropout(weights, Dropout, Training).Matmul(v);       // [b, h, l, dk]
+            var w = Parameter("in_proj_weight").Chunk(3, 0);
+            var bias = OptionalParameter("in_proj_bias")?.Chunk(3, 0);
+            var q = F.Linear(query, w[0], bias?[0]).View(b, l, h, dk).Transpose(1, 2); // [b, h, l, dk]
+            var k = F.Linear(key, w[1], bias?[1]).View(b, s, h, dk).Transpose(1, 2);   // [b, h, s, dk]
+            var v = F.Linear(value, w[2], bias?[2]).View(b, s, h, dk).Transpose(1, 2); // [b, h, s, dk]
+            if (fused)
+            {
+                attended = F.FusedMultiHeadAttention(q, k, v, keyPaddingMask, isCausal); // [b, h, l, dk], no [l, s] scores kept
+            }
+            else
+            {
+                var scores = q.Matmul(k.MT) / MathF.Sqrt(dk); // [b, h, l, s]
+                if (isCausal) scores = scores.MaskedFill(CausalBlocked(l, s), float.NegativeInfinity);
+                if (attnMask is not null)
+                    scores = attnMask.DType == DType.Bool ? scores.MaskedFill(attnMask, float.NegativeInfinity) : scores + attnMask;
+                if (keyPaddingMask is not null) scores = scores.MaskedFill(keyPaddingMask.View(b, 1, 1, s), float.NegativeInfinity);
+                weights = scores.Softmax(-1);                                     // [b, h, l, s]
+                attended = F.Dropout(weights, Dropout, Training).Matmul(v);       // [b, h, l, dk]
+            }
         }
         var output = _outProj.Forward(attended.Transpose(1, 2).Reshape(b, l, EmbedDim)); // [b, l, d]
         return (output, needWeights ? weights.Mean(1) : null);

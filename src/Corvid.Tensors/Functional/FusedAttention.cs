@@ -30,16 +30,7 @@ internal static unsafe class FusedAttention
         var vc = RowMajorHeads(v);
         var bias = KeyBias(keyPadding, geometry);
         var output = NewLike(qc, geometry.Dv, zeroed: false);
-        var lse = new float[geometry.B * geometry.H * geometry.L];
-        fixed (float* qp = &qc.F[qc.Offset], kp = &kc.F[kc.Offset], vp = &vc.F[vc.Offset], op = &output.F[output.Offset], lp = lse, bp = bias)
-        {
-            var work = new ForwardWork
-            {
-                G = geometry, Q = qp, K = kp, V = vp, O = op, Lse = lp, Bias = bias is null ? null : bp, Causal = causal, Scale = scale,
-                QL = Heads.Of(qc), KL = Heads.Of(kc), VL = Heads.Of(vc), OL = Heads.Of(output),
-            };
-            WorkerPool.Run(ref work, Math.Min(WorkerPool.AvailableThreads, geometry.B * geometry.H));
-        }
+        var lse = Forward(qc, kc, vc, output, bias, geometry, causal, scale);
         return Graph.Record("ScaledDotProductAttentionBackward", output, (g, needs) =>
         {
             if (GradMode.IsEnabled)
@@ -52,8 +43,82 @@ internal static unsafe class FusedAttention
                 for (int i = 0, j = 0; i < 3; i++) if (needs[i]) result[i] = grads[j++];
                 return result;
             }
-            return Backward(qc, kc, vc, output, lse, bias, g, geometry, causal, scale);
+            var dq = NewLike(qc, geometry.D, zeroed: true);
+            var dk = NewLike(kc, geometry.D, zeroed: true);
+            var dv = NewLike(vc, geometry.Dv, zeroed: true);
+            Backward(qc, kc, vc, output, lse, bias, g, geometry, causal, scale, dq, dk, dv);
+            return [dq, dk, dv];
         }, q, k, v);
+    }
+
+    /// <summary>
+    /// Self-attention on packed projections: <paramref name="qkv"/> [B, L, 3·H·D] holds each token's query, key and
+    /// value side by side, as one in-projection GEMM (torch's in_proj_weight [3d, d]) makes them → [B, H, L, D], stored
+    /// [B, L, H, D] so the output projection reads it as [B, L, H·D] without a copy. The backward writes dQ, dK and dV
+    /// into one [B, L, 3·H·D] gradient, so the in-projection's backward stays one GEMM per operand, with no slice
+    /// gradients to zero-fill and add up. Under createGraph the backward is the composite attention on slices of qkv.
+    /// </summary>
+    public static Tensor ApplyPacked(Tensor qkv, int heads, bool causal, Tensor? keyPadding, float scale)
+    {
+        if (qkv.Rank != 3 || heads <= 0 || qkv.shape[2] % (3 * heads) != 0)
+            throw new ArgumentException($"attention: packed q/k/v must be [B, L, 3·{heads}·D], got {ShapeMath.Format(qkv.shape)}");
+        int b = qkv.shape[0], l = qkv.shape[1], d = qkv.shape[2] / (3 * heads);
+        if (qkv.Numel == 0 || l == 0)
+        {
+            var (q0, k0, v0) = SplitPacked(qkv, heads);
+            return Composite(q0, k0, v0, causal, keyPadding, scale);
+        }
+        var packed = qkv;
+        Tensor q, k, v, output;
+        using (GradMode.NoGrad())
+        {
+            if (!packed.IsContiguous) packed = packed.Contiguous();
+            (q, k, v) = SplitPacked(packed, heads);
+            output = Tensor.Empty([b, l, heads, d]).Transpose(1, 2);
+        }
+        var geometry = Geometry.Of(q, k, v, keyPadding);
+        var bias = KeyBias(keyPadding, geometry);
+        var lse = Forward(q, k, v, output, bias, geometry, causal, scale);
+        return Graph.Record("ScaledDotProductAttentionBackward", output, (g, _) =>
+        {
+            if (GradMode.IsEnabled)
+            {
+                var (qs, ks, vs) = SplitPacked(qkv, heads);
+                return AutogradEngine.Grad([Composite(qs, ks, vs, causal, keyPadding, scale)], [qkv], [g], createGraph: true);
+            }
+            Tensor gradient, dq, dk, dv;
+            using (GradMode.NoGrad())
+            {
+                gradient = Tensor.Zeros(b, l, 3 * heads * d);
+                (dq, dk, dv) = SplitPacked(gradient, heads);
+            }
+            Backward(q, k, v, output, lse, bias, g, geometry, causal, scale, dq, dk, dv);
+            return [gradient];
+        }, qkv);
+    }
+
+    /// <summary>The [B, H, L, D] query, key and value views of a packed [B, L, 3·H·D] tensor (differentiable when grad mode is on).</summary>
+    private static (Tensor Q, Tensor K, Tensor V) SplitPacked(Tensor qkv, int heads)
+    {
+        int b = qkv.shape[0], l = qkv.shape[1], d = qkv.shape[2] / (3 * heads);
+        var parts = qkv.Reshape(b, l, 3, heads, d);
+        return (parts.Select(2, 0).Transpose(1, 2), parts.Select(2, 1).Transpose(1, 2), parts.Select(2, 2).Transpose(1, 2));
+    }
+
+    /// <summary>Runs the forward blocks into <paramref name="output"/>; returns each query row's log-sum-exp for the backward.</summary>
+    private static float[] Forward(Tensor q, Tensor k, Tensor v, Tensor output, float[]? bias, Geometry geometry, bool causal, float scale)
+    {
+        var lse = new float[geometry.B * geometry.H * geometry.L];
+        fixed (float* qp = &q.F[q.Offset], kp = &k.F[k.Offset], vp = &v.F[v.Offset], op = &output.F[output.Offset], lp = lse, bp = bias)
+        {
+            var work = new ForwardWork
+            {
+                G = geometry, Q = qp, K = kp, V = vp, O = op, Lse = lp, Bias = bias is null ? null : bp, Causal = causal, Scale = scale,
+                QL = Heads.Of(q), KL = Heads.Of(k), VL = Heads.Of(v), OL = Heads.Of(output),
+            };
+            WorkerPool.Run(ref work, Math.Min(WorkerPool.AvailableThreads, geometry.B * geometry.H));
+        }
+        return lse;
     }
 
     /// <summary>The same attention written with ordinary ops (materialises the scores).</summary>
@@ -72,12 +137,11 @@ internal static unsafe class FusedAttention
         return scores.Softmax(-1).Matmul(v);
     }
 
-    private static Tensor?[] Backward(Tensor q, Tensor k, Tensor v, Tensor o, float[] lse, float[]? bias, Tensor gradOut, Geometry geometry, bool causal, float scale)
+    /// <summary>The backward blocks: dQ, dK and dV (zeroed: dK and dV sum over the query blocks) are filled in place.</summary>
+    private static void Backward(Tensor q, Tensor k, Tensor v, Tensor o, float[] lse, float[]? bias, Tensor gradOut, Geometry geometry, bool causal, float scale,
+        Tensor dq, Tensor dk, Tensor dv)
     {
         var dO = RowMajorHeads(gradOut);
-        var dq = NewLike(q, geometry.D, zeroed: true);
-        var dk = NewLike(k, geometry.D, zeroed: true);
-        var dv = NewLike(v, geometry.Dv, zeroed: true);
         fixed (float* qp = &q.F[q.Offset], kp = &k.F[k.Offset], vp = &v.F[v.Offset], op = &o.F[o.Offset], lp = lse, bp = bias,
                dop = &dO.F[dO.Offset], dqp = &dq.F[dq.Offset], dkp = &dk.F[dk.Offset], dvp = &dv.F[dv.Offset])
         {
@@ -90,7 +154,6 @@ internal static unsafe class FusedAttention
             };
             WorkerPool.Run(ref work, Math.Min(WorkerPool.AvailableThreads, geometry.B * geometry.H));
         }
-        return [dq, dk, dv];
     }
 
     /// <summary>Where head bh's rows start in a [B, H, rows, width] operand with unit column stride, and how far apart its rows are.</summary>

@@ -94,10 +94,56 @@ public class AttentionTests
         var inProj = mha.NamedParameters().Single(p => p.Name == "in_proj_weight").Parameter;
         var inputs = new List<Tensor> { query, inProj };
         if (!ReferenceEquals(kv, query)) inputs.Add(kv);
-        var grads = AutogradEngine.Grad([output], inputs, [t[$"{name}.gout"]]);
+        var grads = AutogradEngine.Grad([output], inputs, [t[$"{name}.gout"]], retainGraph: true);
         Numerics.AssertClose(t[$"{name}.grad.query"], grads[0]!, 1e-4, 1e-5, "grad query");
         Numerics.AssertClose(t[$"{name}.grad.in_proj_weight"], grads[1]!, 1e-4, 1e-5, "grad in_proj_weight");
         if (inputs.Count == 3) Numerics.AssertClose(t[$"{name}.grad.kv"], grads[2]!, 1e-4, 1e-5, "grad key/value");
+        if (t.TryGetValue($"{name}.grad.in_proj_bias", out var biasGrad))
+        {
+            var inBias = mha.NamedParameters().Single(p => p.Name == "in_proj_bias").Parameter;
+            Numerics.AssertClose(biasGrad, AutogradEngine.Grad([output], [inBias], [t[$"{name}.gout"]])[0]!, 1e-4, 1e-5, "grad in_proj_bias");
+        }
+
+        if (m.GetProperty("second_order").GetBoolean())
+        {
+            // d/d(query) of |d out/d in_proj_weight|²: the attention's backward must itself be differentiable.
+            var (again, _) = mha.Forward(query, kv, kv,
+                keyPaddingMask: t.TryGetValue($"{name}.padding", out var pad3) ? pad3 : null,
+                isCausal: m.GetProperty("causal").GetBoolean());
+            var gw = AutogradEngine.Grad([again], [inProj], [t[$"{name}.gout"]], createGraph: true)[0]!;
+            var second = AutogradEngine.Grad([gw.Square().Sum()], [query])[0]!;
+            Numerics.AssertClose(t[$"{name}.grad2.query"], second, 1e-4, 1e-4, "second-order grad query");
+        }
+    }
+
+    [Fact]
+    public void Packed_self_attention_gives_the_same_bits_on_one_and_two_threads()
+    {
+        // The GPT block's path (one [3d, d] projection, fused kernel, packed backward), causal, with a ragged block of rows.
+        (float[] Out, float[] GradX, float[] GradW) Run(int threads)
+        {
+            int saved = Corvid.Tensors.Kernels.Threads.Count;
+            try
+            {
+                Corvid.Tensors.Kernels.Threads.Count = threads;
+                var gen = new Generator(5);
+                var mha = new MultiheadAttention(64, 4, generator: gen);
+                var x = Tensor.Randn([3, 131, 64], gen).RequiresGrad_();
+                var (y, _) = mha.Forward(x, x, x, isCausal: true);
+                y.Backward(Tensor.Randn([3, 131, 64], gen));
+                var w = mha.NamedParameters().Single(p => p.Name == "in_proj_weight").Parameter;
+                return (y.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray());
+            }
+            finally
+            {
+                Corvid.Tensors.Kernels.Threads.Count = saved;
+            }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Out, two.Out);
+        Assert.Equal(one.GradX, two.GradX);
+        Assert.Equal(one.GradW, two.GradW);
     }
 
     [Fact]
