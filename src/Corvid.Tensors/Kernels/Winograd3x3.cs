@@ -163,18 +163,19 @@ internal static unsafe class Winograd3x3
             for (int xi = 0; xi < 16; xi++)
             {
                 float* vXi = v + xi * vStride, uXi = U + xi * uStride, mXi = m + xi * mStride;
-                for (int k0 = 0; k0 < c; k0 += Kc)
-                {
-                    int kc = Math.Min(Kc, c - k0);
-                    for (int s = 0; s < slivers; s++)
+                // U_ξ's A slivers in memory order, each summed over all channels before the next: the cached filter
+                // (16 MB for 512 channels) streams from memory once per sliver of 32 tiles, sequentially, and the
+                // output tile stays in L1 across the Kc steps. (Kc steps outermost read U in 12 KB pieces 24 KB apart
+                // and were 10-20 % slower on the 512-channel 7x7 layer.) Each sum keeps its order: bit-identical.
+                for (int s = 0; s < slivers; s++)
+                    for (int ob = ob0; ob < ob1; ob++)
                     {
-                        // B straight from V's rows (row stride ld): 32 tiles of kc channels.
-                        float* bSliver = vXi + (long)k0 * ld + s * Nr;
-                        for (int ob = ob0; ob < ob1; ob++)
-                            GemmKernel512.Run(kc, uXi + (long)ob * Mr * c + k0 * Mr, bSliver, ld,
-                                mXi + (long)ob * Mr * width + s * Nr, width, overwrite: k0 == 0, bias: null);
+                        float* uOb = uXi + (long)ob * Mr * c, mTile = mXi + (long)ob * Mr * width + s * Nr;
+                        for (int k0 = 0; k0 < c; k0 += Kc)
+                            // B straight from V's rows (row stride ld): 32 tiles of kc channels.
+                            GemmKernel512.Run(Math.Min(Kc, c - k0), uOb + k0 * Mr, vXi + (long)k0 * ld + s * Nr, ld,
+                                mTile, width, overwrite: k0 == 0, bias: null);
                     }
-                }
             }
             TransformOutputs(G, m, ocRows, width, t0, count, ob0 * Mr, Math.Min(ob1 * Mr, G.OutChannels), Bias, Y);
         }
