@@ -82,6 +82,11 @@ CONV_CASES = [
     ("implicit_stem_7x7_stride2_wide", 2, 3, 40, 75, 40, 7, 7, (2, 2), (3, 3), (1, 1), 1, True, False),
     ("implicit_1x1_stride2_wide_no_bias", 2, 16, 9, 70, 40, 1, 1, (2, 2), (0, 0), (1, 1), 1, False, False),
     ("implicit_3x3_stride2_row33", 1, 8, 12, 66, 36, 3, 3, (2, 2), (1, 1), (1, 1), 1, True, False),
+    # A last sliver of 16 tiles or fewer runs on the 16-wide Winograd kernels, A slivers in pairs: an odd count of
+    # them (36 and 60 output channels: 3 and 5 slivers of 12) leaves one for the single-sliver kernel. 7x7 at batch
+    # 1 is one 16-tile sliver (cached filter); 14x12 is 42 tiles, a full sliver and a tail of 10.
+    ("cachedwinograd_7x7_batch1_odd_slivers", 1, 24, 7, 7, 36, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
+    ("winograd_narrow_tail_odd_slivers", 1, 16, 14, 12, 60, 3, 3, (1, 1), (1, 1), (1, 1), 1, True, False),
 ]
 
 

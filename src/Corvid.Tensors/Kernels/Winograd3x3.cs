@@ -168,6 +168,12 @@ internal static unsafe class Winograd3x3
                 // output tile stays in L1 across the Kc steps. (Kc steps outermost read U in 12 KB pieces 24 KB apart
                 // and were 10-20 % slower on the 512-channel 7x7 layer.) Each sum keeps its order: bit-identical.
                 for (int s = 0; s < slivers; s++)
+                {
+                    if (count - s * Nr <= WinogradNarrowKernel.Width)
+                    {
+                        NarrowSliver(uXi, vXi + s * Nr, mXi + s * Nr, c, ld, width, ob0, ob1);
+                        continue;
+                    }
                     for (int ob = ob0; ob < ob1; ob++)
                     {
                         float* uOb = uXi + (long)ob * Mr * c, mTile = mXi + (long)ob * Mr * width + s * Nr;
@@ -176,8 +182,30 @@ internal static unsafe class Winograd3x3
                             GemmKernel512.Run(Math.Min(Kc, c - k0), uOb + k0 * Mr, vXi + (long)k0 * ld + s * Nr, ld,
                                 mTile, width, overwrite: k0 == 0, bias: null);
                     }
+                }
             }
             TransformOutputs(G, m, ocRows, width, t0, count, ob0 * Mr, Math.Min(ob1 * Mr, G.OutChannels), Bias, Y);
+        }
+    }
+
+    /// <summary>
+    /// The products of a last sliver with 16 tiles or fewer (a 7x7 map at batch 1 has 16): 16 columns instead of 32,
+    /// A slivers in pairs. Same sums as the 32-wide kernel's first 16 lanes, so the split of A slivers between threads
+    /// (which decides the pairs) changes nothing.
+    /// </summary>
+    static void NarrowSliver(float* u, float* v, float* m, int c, int ld, int width, int ob0, int ob1)
+    {
+        for (int ob = ob0; ob < ob1; ob += 2)
+        {
+            float* uOb = u + (long)ob * Mr * c, mTile = m + (long)ob * Mr * width;
+            for (int k0 = 0; k0 < c; k0 += Kc)
+            {
+                int kc = Math.Min(Kc, c - k0);
+                if (ob + 1 < ob1)
+                    WinogradNarrowKernel.Run24(kc, uOb + k0 * Mr, uOb + Mr * c + k0 * Mr, v + (long)k0 * ld, ld, mTile, width, overwrite: k0 == 0);
+                else
+                    WinogradNarrowKernel.Run12(kc, uOb + k0 * Mr, v + (long)k0 * ld, ld, mTile, width, overwrite: k0 == 0);
+            }
         }
     }
 

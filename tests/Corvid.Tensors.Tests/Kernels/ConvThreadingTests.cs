@@ -13,6 +13,9 @@ public class ConvThreadingTests
         [new Conv2dGeometry(3, 24, 30, 30, 24, 7, 7, 1, 1, 3, 3, 1, 1, 24)],
         // Winograd with few tiles (49): two blocks of one sliver each, the second ragged.
         [new Conv2dGeometry(1, 32, 14, 14, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1)],
+        // Winograd with a tail of 10 tiles (42 = 32 + 10) on the 16-wide kernels, 5 A slivers (an odd count: one
+        // pair fewer per thread when the output channels split).
+        [new Conv2dGeometry(1, 32, 14, 12, 60, 3, 3, 1, 1, 1, 1, 1, 1, 1)],
     ];
 
     [Theory]
