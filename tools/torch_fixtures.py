@@ -547,6 +547,23 @@ def max_pool_2x2_row_groups():
     case(g, "max_pool2d_2x2_rows4", "max_pool2d", [("x", randn(1, 2, 13, 9), True)], {"kernel": 2, "stride": 2, "padding": 0, "dilation": 1, "ceil_mode": False}, second=True)
 
 
+def cross_entropy_fused():
+    """Cross-entropy on the fused path (class indices, no weights or smoothing): a vocabulary-wide row with a ragged
+    vector tail, many rows, ignored targets with each reduction, a transposed logits view, large logits, second order."""
+    g = "nn"
+    base = {"ignore_index": -100, "reduction": "mean", "label_smoothing": 0.0}
+    logits, target = randn(24, 515) * 3, ints(0, 515, 24)
+    case(g, "ce_fused_wide", "cross_entropy", [("logits", logits, True), ("target", target, False)], base, second=True)
+    logits, ignored = randn(20, 77) * 3, ints(0, 77, 20)
+    ignored[[0, 5, 19]] = -100
+    for red in ["mean", "sum", "none"]:
+        case(g, f"ce_fused_ignore_{red}", "cross_entropy", [("logits", logits, True), ("target", ignored, False)], {**base, "reduction": red},
+             second=red == "none")
+    case(g, "ce_fused_transposed", "cross_entropy", [("logits", randn(19, 23), True), ("target", ints(0, 19, 23), False)], base,
+         views={"logits": [("t",)]}, second=True)
+    case(g, "ce_fused_large", "cross_entropy", [("logits", randn(9, 40) * 60, True), ("target", ints(0, 40, 9), False)], {**base, "reduction": "sum"})
+
+
 def main():
     elementwise()
     reductions()
@@ -561,6 +578,7 @@ def main():
     max_pool_2x2_fast_path()
     linear_fused()  # a group of its own, last so the earlier cases keep their inputs
     max_pool_2x2_row_groups()  # after linear_fused for the same reason
+    cross_entropy_fused()  # last, for the same reason
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for group, (tensors, metadata) in GROUPS.items():

@@ -39,7 +39,6 @@ public static partial class F
             throw new ArgumentException($"cross_entropy: target shape {ShapeMath.Format(target.shape)} does not match logits shape {ShapeMath.Format(logits.shape)} (expected {ShapeMath.Format(expectedTarget)})");
         if (weight is not null && (weight.Rank != 1 || weight.shape[0] != c))
             throw new ArgumentException($"cross_entropy: weight has shape {ShapeMath.Format(weight.shape)}, expected [{c}]");
-        var flat = logits.Rank <= 2 ? logits.Reshape(-1, c) : logits.Movedim(1, -1).Reshape(-1, c);
         var labels = target.Reshape(-1);
 
         var safeLabels = labels.ToLongArray();
@@ -56,35 +55,48 @@ public static partial class F
                 throw new ArgumentException($"cross_entropy: target {safeLabels[i]} at position {i} is out of range for {c} classes");
             }
         }
-        var index = Tensor.FromArray(safeLabels, safeLabels.Length, 1);
-        // Per-sample weights: the class weight of the target, 0 where the target is ignored.
-        Tensor? kept = anyIgnored ? labels.Ne(ignoreIndex).Float() : null;
-        Tensor? w = weight is null ? kept : kept is null ? weight.IndexSelect(0, index.Reshape(-1)) : weight.IndexSelect(0, index.Reshape(-1)) * kept;
-
-        var logp = flat.LogSoftmax(1);
-        var picked = -logp.Gather(1, index).Reshape(-1);
-        var nll = w is null ? picked : picked * w;
-
-        Tensor? smooth = null;
-        if (labelSmoothing > 0)
+        if (weight is null && labelSmoothing == 0f && logits.Rank == 2 && logits.DType == DType.Float32 && safeLabels.Length > 0 && c > 0)
         {
-            var perClass = weight is null ? logp : logp * weight;
-            smooth = -perClass.Sum(1);
-            if (kept is not null) smooth *= kept;
+            // The language-model case (class indices, no weights or smoothing): one op, one pass per row each way.
+            var ignored = anyIgnored ? labels.ToLongArray().Select(t => t == ignoreIndex).ToArray() : null;
+            return FusedCrossEntropy.Apply(logits, safeLabels, ignored, reduction, () => Composite(logits));
         }
+        return Composite(logits);
 
-        Tensor Combine(Tensor nllPart, Tensor? smoothPart) =>
-            smoothPart is null ? nllPart : (1 - labelSmoothing) * nllPart + smoothPart * (labelSmoothing / c);
-
-        // The mean divides by the summed weights (the count of kept targets without class weights), as PyTorch.
-        Tensor Normalised(Tensor summed) => w is null ? summed / safeLabels.Length : summed / w.Sum();
-
-        return reduction switch
+        // log_softmax, gather and reductions as ordinary ops: every other case, and the fused op's differentiable backward.
+        Tensor Composite(Tensor input)
         {
-            Reduction.Mean => Combine(Normalised(nll.Sum()), smooth is null ? null : Normalised(smooth.Sum())),
-            Reduction.Sum => Combine(nll.Sum(), smooth?.Sum()),
-            _ => Combine(nll, smooth).Reshape(target.shape.ToArray()),
-        };
+            var flat = input.Rank <= 2 ? input.Reshape(-1, c) : input.Movedim(1, -1).Reshape(-1, c);
+            var index = Tensor.FromArray(safeLabels, safeLabels.Length, 1);
+            // Per-sample weights: the class weight of the target, 0 where the target is ignored.
+            Tensor? kept = anyIgnored ? labels.Ne(ignoreIndex).Float() : null;
+            Tensor? w = weight is null ? kept : kept is null ? weight.IndexSelect(0, index.Reshape(-1)) : weight.IndexSelect(0, index.Reshape(-1)) * kept;
+
+            var logp = flat.LogSoftmax(1);
+            var picked = -logp.Gather(1, index).Reshape(-1);
+            var nll = w is null ? picked : picked * w;
+
+            Tensor? smooth = null;
+            if (labelSmoothing > 0)
+            {
+                var perClass = weight is null ? logp : logp * weight;
+                smooth = -perClass.Sum(1);
+                if (kept is not null) smooth *= kept;
+            }
+
+            Tensor Combine(Tensor nllPart, Tensor? smoothPart) =>
+                smoothPart is null ? nllPart : (1 - labelSmoothing) * nllPart + smoothPart * (labelSmoothing / c);
+
+            // The mean divides by the summed weights (the count of kept targets without class weights), as PyTorch.
+            Tensor Normalised(Tensor summed) => w is null ? summed / safeLabels.Length : summed / w.Sum();
+
+            return reduction switch
+            {
+                Reduction.Mean => Combine(Normalised(nll.Sum()), smooth is null ? null : Normalised(smooth.Sum())),
+                Reduction.Sum => Combine(nll.Sum(), smooth?.Sum()),
+                _ => Combine(nll, smooth).Reshape(target.shape.ToArray()),
+            };
+        }
     }
 
     /// <summary>Negative log-likelihood of log-probabilities [N, C] against int64 targets [N].</summary>
