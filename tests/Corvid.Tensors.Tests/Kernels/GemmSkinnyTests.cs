@@ -6,7 +6,8 @@ namespace Corvid.Tensors.Tests.Kernels;
 /// <summary>
 /// The skinny path for <c>x · W</c> (few rows of A, rows of B contiguous: <see cref="GemmSkinnyRows"/>) against the
 /// double-precision reference: every row count of a register tile and its groups, column counts that leave partial
-/// strips and a scalar tail, k across several blocks, A in every layout, accumulate and overwrite, a row bias.
+/// strips and a scalar tail, k across several blocks (of 8 rows of B up to 8 rows of A, 16 above), A in every layout,
+/// accumulate and overwrite, a row bias, and the most rows the path takes.
 /// </summary>
 [Collection(ThreadsCollection.Name)]
 public class GemmSkinnyTests
@@ -16,7 +17,7 @@ public class GemmSkinnyTests
         // (n, k): one column; a vector and a scalar tail within one block of k; strips, a one-vector strip and a
         // tail over three blocks of k with a partial last one; k one short of two whole blocks.
         (int N, int K)[] columns = [(1, 3), (47, 16), (161, 37), (100, 31)];
-        foreach (int m in Enumerable.Range(1, 17).Append(24).Append(32))
+        foreach (int m in Enumerable.Range(1, 17).Append(24).Append(32).Append(GemmSkinny.MaxRowsOfB))
             foreach (var (n, k) in columns)
                 yield return [m, n, k];
     }
@@ -58,6 +59,7 @@ public class GemmSkinnyTests
     [InlineData(5, 161, 37)]
     [InlineData(13, 100, 16)]
     [InlineData(32, 33, 70)]
+    [InlineData(40, 65, 20)]
     public void A_row_bias_is_added_to_each_row_when_overwriting(int m, int n, int k)
     {
         // The pointwise convolution's form: each row of C (an output channel) starts from its bias.
