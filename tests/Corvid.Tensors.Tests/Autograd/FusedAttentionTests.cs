@@ -38,6 +38,43 @@ public class FusedAttentionTests
         for (int i = 0; i < 3; i++) Numerics.AssertClose(compositeGrads[i]!, fusedGrads[i]!, 1e-4, 1e-5, "grad " + "qkv"[i]);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Packed_qkv_matches_the_composite_attention_on_its_slices(bool causal, bool padding)
+    {
+        // qkv [b, l, 3·h·d] as a strided view (a transpose), so the op's own contiguous copy is exercised too.
+        const int b = 2, l = 19, h = 3, d = 4;
+        var gen = new Generator(8);
+        var stored = Tensor.Randn([b, 3 * h * d, l], gen).RequiresGrad_();
+        var qkv = stored.Transpose(1, 2);
+        Tensor? pad = null;
+        if (padding)
+        {
+            var blocked = new bool[b * l];
+            blocked[l - 1] = blocked[2 * l - 3] = true;
+            pad = Tensor.FromArray(blocked, b, l);
+        }
+        float scale = 1f / MathF.Sqrt(d);
+        var parts = qkv.Reshape(b, l, 3, h, d);
+        Tensor Part(int i) => parts.Select(2, i).Transpose(1, 2);
+        var composite = FusedAttention.Composite(Part(0), Part(1), Part(2), causal, pad, scale);
+        var packed = FusedAttention.ApplyPacked(qkv, h, causal, pad, scale);
+        Numerics.AssertClose(composite, packed, 1e-5, 1e-6, "output");
+
+        var g = Tensor.Randn([b, h, l, d], gen);
+        var expected = AutogradEngine.Grad([composite], [stored], [g], createGraph: true)[0]!;
+        var actual = AutogradEngine.Grad([packed], [stored], [g], createGraph: true)[0]!;
+        Numerics.AssertClose(expected, actual, 1e-4, 1e-5, "grad qkv");
+        // Under createGraph the packed op's backward is differentiable: a second derivative agrees too.
+        var v = Tensor.Randn(expected.Shape.ToArray(), gen);
+        var second = AutogradEngine.Grad([(expected * v).Sum()], [stored], retainGraph: true)[0]!;
+        Numerics.AssertClose(second, AutogradEngine.Grad([(actual * v).Sum()], [stored], retainGraph: true)[0]!, 1e-4, 1e-5, "second-order grad qkv");
+
+        var firstOrder = AutogradEngine.Grad([FusedAttention.ApplyPacked(qkv, h, causal, pad, scale)], [stored], [g])[0]!;
+        Numerics.AssertClose(expected, firstOrder, 1e-4, 1e-5, "grad qkv (fused backward)");
+    }
+
     [Fact]
     public void Second_order_gradients_go_through_a_differentiable_backward()
     {
