@@ -75,8 +75,11 @@ internal static unsafe class GemmSkinnyRows
         int chunk = Math.Min(j1 - j0, Math.Max(strip, MaxSums / m / strip * strip));
         int blockRows = BlockRowsFor(m);
         // A's block, packed [group][p][row of group] so a tile reads its broadcasts at fixed offsets.
-        float* packedA = PackingBuffers.Scratch(groups * GroupRows * MaxBlockRows + (k > blockRows ? m * chunk : 0));
+        // Rows of sums are a vector longer than the chunk: the padded tail's vector writes past its last column.
+        int sumsStride = chunk + w;
+        float* packedA = PackingBuffers.Scratch(groups * GroupRows * MaxBlockRows + (k > blockRows ? m * sumsStride : 0) + (MaxBlockRows + m) * w);
         float* sums = packedA + groups * GroupRows * MaxBlockRows;
+        float* tailScratch = sums + (k > blockRows ? m * sumsStride : 0);
         for (int jc = j0; jc < j1; jc += chunk)
         {
             int width = Math.Min(chunk, j1 - jc);
@@ -91,11 +94,11 @@ internal static unsafe class GemmSkinnyRows
                 for (; j + strip <= width; j += strip)
                 {
                     PrefetchNextBlock(b + j + (long)kn * op.BRow, op.BRow, nextRows);
-                    Groups<TVector, TOps, Three>(op, packedA, b + j, sums + j, chunk, c + j, kn, stage);
+                    Groups<TVector, TOps, Three>(op, packedA, b + j, sums + j, sumsStride, c + j, kn, stage);
                 }
                 for (; j + w <= width; j += w)
-                    Groups<TVector, TOps, One>(op, packedA, b + j, sums + j, chunk, c + j, kn, stage);
-                if (j < width) Tail(op, packedA, b + j, sums + j, chunk, c + j, width - j, kn, stage);
+                    Groups<TVector, TOps, One>(op, packedA, b + j, sums + j, sumsStride, c + j, kn, stage);
+                if (j < width) Tail<TVector, TOps>(op, packedA, b + j, sums + j, sumsStride, c + j, width - j, kn, stage, tailScratch);
             }
         }
     }
@@ -269,29 +272,27 @@ internal static unsafe class GemmSkinnyRows
     }
 
     /// <summary>
-    /// The last fewer-than-a-vector columns of C (only ever at its last column), one by one with the same fused
-    /// chain a vector lane computes.
+    /// The last fewer-than-a-vector columns of C (only ever at its last column) on the one-vector tile: this
+    /// block's rows of them copied into a zero-padded vector's width, and C's through a padded copy when it is
+    /// written, so each element is the same fused chain a full vector's lane computes.
     /// </summary>
-    static void Tail(in GemmOperands op, float* packedA, float* b, float* sums, int sumsStride, float* c, int width, int kn, Stage stage)
+    static void Tail<TVector, TOps>(in GemmOperands op, float* packedA, float* b, float* sums, int sumsStride, float* c,
+        int width, int kn, Stage stage, float* scratch)
+        where TVector : struct where TOps : struct, IVectorOps<TVector>
     {
-        for (int i0 = 0; i0 < op.M; i0 += GroupRows)
-        {
-            int rows = Math.Min(GroupRows, op.M - i0);
-            float* a = packedA + i0 * MaxBlockRows;
-            for (int r = 0; r < rows; r++)
-            {
-                int i = i0 + r;
-                float* s = sums + (long)i * sumsStride;
-                float* ci = c + (long)i * op.Ldc;
-                for (int j = 0; j < width; j++)
-                {
-                    float sum = stage.First ? 0f : s[j];
-                    for (int p = 0; p < kn; p++) sum = MathF.FusedMultiplyAdd(a[p * rows + r], b[(long)p * op.BRow + j], sum);
-                    if (!stage.Last) s[j] = sum;
-                    else ci[j] = stage.Accumulate ? ci[j] + sum : stage.Bias ? sum + op.RowBias[i] : sum;
-                }
-            }
-        }
+        int w = TOps.Count, m = op.M;
+        float* tailB = scratch, tailC = scratch + MaxBlockRows * w;
+        for (int p = 0; p < kn; p++)
+            for (int j = 0; j < w; j++) tailB[p * w + j] = j < width ? b[(long)p * op.BRow + j] : 0f;
+        if (stage.Last && stage.Accumulate)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < w; j++) tailC[i * w + j] = j < width ? c[(long)i * op.Ldc + j] : 0f;
+        var padded = op;
+        padded.BRow = w;
+        padded.Ldc = w;
+        Groups<TVector, TOps, One>(padded, packedA, tailB, sums, sumsStride, tailC, kn, stage);
+        if (stage.Last)
+            for (int i = 0; i < m; i++) new ReadOnlySpan<float>(tailC + i * w, width).CopyTo(new Span<float>(c + (long)i * op.Ldc, width));
     }
 
     interface IStripWidth { static abstract int Vectors { get; } }
