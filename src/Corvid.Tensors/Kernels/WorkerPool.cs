@@ -10,7 +10,10 @@ namespace Corvid.Tensors.Kernels;
 /// threads nor allocates.
 /// </summary>
 /// <remarks>
-/// Piece <c>p</c> always runs on participant <c>p</c> (the caller is participant 0): static partitioning.
+/// Piece <c>p</c> is handed to participant <c>p</c> (the caller is participant 0): static partitioning. A worker
+/// that has not started its piece by the time the caller has finished its own (asleep, or preempted by another
+/// process on a shared machine) loses it: the caller claims and runs it instead of waiting. Each piece is claimed
+/// once (<see cref="TryClaim"/>), and a piece's result does not depend on who runs it.
 /// One call uses the pool at a time. A call that finds it busy (a second thread calling a kernel, or
 /// a kernel called from inside a piece) runs all its pieces itself, one after another; because pieces
 /// are independent, the result is the same either way.
@@ -35,6 +38,9 @@ internal static unsafe class WorkerPool
     static int pending;
     static int calls;
     static ExceptionDispatchInfo? failure;
+
+    // claims[p]: the last call whose piece p someone took (the caller or worker p). Only grows.
+    static int[] claims = [];
 
     // True on a thread while it runs a piece: a kernel called from there gets no more threads.
     [ThreadStatic] static bool inPiece;
@@ -76,6 +82,9 @@ internal static unsafe class WorkerPool
             {
                 inPiece = true;
                 work.Execute(0, partCount);
+                // Pieces whose worker has not started yet: run them here rather than wait for it to be scheduled.
+                for (int p = 1; p < partCount; p++)
+                    if (TryClaim(p, call)) RunPiece(p);
             }
             finally
             {
@@ -94,12 +103,46 @@ internal static unsafe class WorkerPool
     static void Invoke<T>(void* work, int part, int partCount) where T : struct, IParallelWork =>
         Unsafe.AsRef<T>(work).Execute(part, partCount);
 
+    /// <summary>
+    /// Takes piece <paramref name="part"/> of call <paramref name="call"/> unless someone already has. A worker that
+    /// wakes late for an old call finds the piece's claim at that call or newer and leaves it (and the call's state) alone.
+    /// </summary>
+    static bool TryClaim(int part, int call)
+    {
+        ref int claim = ref claims[part];
+        for (int seen = Volatile.Read(ref claim); seen - call < 0; seen = Volatile.Read(ref claim))
+            if (Interlocked.CompareExchange(ref claim, call, seen) == seen) return true;
+        return false;
+    }
+
+    /// <summary>Runs a claimed piece of the call in flight (which waits for it), recording its exception for the caller.</summary>
+    static void RunPiece(int part)
+    {
+        try
+        {
+            invoke(state, part, parts);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+        }
+        if (Interlocked.Decrement(ref pending) == 0) Done.Set();
+    }
+
     static void EnsureWorkers(int needed)
     {
         if (workers.Length >= needed) return;
         var grown = new Worker[needed];
         workers.CopyTo(grown, 0);
         for (int w = workers.Length; w < needed; w++) grown[w] = new Worker(w + 1);
+        // Claims first: a new worker may look at its piece's claim as soon as it is handed a call. New pieces start
+        // as taken by the last call, so the next one can claim them (calls wrap around; claims compare by difference).
+        if (claims.Length < needed + 1)
+        {
+            int old = claims.Length;
+            Array.Resize(ref claims, needed + 1);
+            claims.AsSpan(old).Fill(calls);
+        }
         workers = grown;
     }
 
@@ -134,17 +177,10 @@ internal static unsafe class WorkerPool
             inPiece = true;
             while (true)
             {
-                // The next call cannot be assigned before this one is done: its caller waits for this piece.
+                // A call this worker claims cannot end (nor the next be assigned) before the piece is done: its caller
+                // waits for it. A call whose piece the caller took may already be over: then nothing of it is read.
                 done = WaitForCall();
-                try
-                {
-                    invoke(state, part, parts);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-                }
-                if (Interlocked.Decrement(ref pending) == 0) Done.Set();
+                if (TryClaim(part, done)) RunPiece(part);
             }
         }
 

@@ -33,4 +33,40 @@ public class WorkerPoolTests
             }
         }
     }
+
+    [Fact]
+    public unsafe void Pieces_of_late_workers_run_once_whoever_takes_them()
+    {
+        // The caller takes the pieces of workers that have not started when its own piece is done. After a pause the
+        // workers sleep, so a call of trivial pieces mostly ends before they wake; threads spinning on every core
+        // preempt workers at random points, between waking and taking a piece or after. Each piece must still run
+        // exactly once per call, and never for a call that has ended.
+        using var stop = new CancellationTokenSource();
+        var hogs = Enumerable.Range(0, Environment.ProcessorCount)
+            .Select(_ => new Thread(() => { while (!stop.IsCancellationRequested) Thread.SpinWait(100); }) { IsBackground = true })
+            .ToArray();
+        foreach (var hog in hogs) hog.Start();
+        var runs = new int[4];
+        try
+        {
+            fixed (int* r = runs)
+            {
+                for (int call = 0; call < 3_000; call++)
+                {
+                    if (call % 50 == 0) Thread.Sleep(1);
+                    int parts = 2 + call % 3;
+                    Array.Clear(runs);
+                    var work = new CountPieces { Runs = r };
+                    WorkerPool.Run(ref work, parts);
+                    for (int p = 0; p < 4; p++)
+                        Assert.True(runs[p] == (p < parts ? 1 : 0), $"call {call}: piece {p} of {parts} ran {runs[p]} times");
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var hog in hogs) hog.Join();
+        }
+    }
 }
