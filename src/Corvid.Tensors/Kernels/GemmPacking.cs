@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Corvid.Tensors.Kernels;
 
@@ -9,6 +10,9 @@ namespace Corvid.Tensors.Kernels;
 /// </summary>
 internal static unsafe class GemmPacking
 {
+    /// <summary>How many runs of a transposed A ahead its packing prefetches.</summary>
+    const int PrefetchRuns = 8;
+
     /// <summary>
     /// Packs A rows <c>[0, mc)</c>, k <c>[0, kc)</c> (from <paramref name="a"/>, the block's origin) into
     /// slivers of <paramref name="mr"/> rows: sliver s holds, step by step of k, rows <c>s·mr … s·mr + mr − 1</c>.
@@ -27,6 +31,10 @@ internal static unsafe class GemmPacking
             {
                 float* src = a + (long)p * aCol;
                 float* to = dst + p * mr;
+                // Runs are a whole row of dY apart (often a multiple of 4 KB), so each one starts on a new page
+                // where the hardware prefetchers stop: fetch a few runs ahead.
+                if (Sse.IsSupported && p + PrefetchRuns < kc)
+                    for (int f = 0; f < full * mr; f += 16) Sse.Prefetch0(src + (long)PrefetchRuns * aCol + f);
                 for (int s = 0; s < full; s++) CopyShort(to + s * mr * kc, src + s * mr, mr);
             }
             start = full * mr;
