@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Corvid.Tensors.Kernels;
 
@@ -119,7 +120,15 @@ internal static unsafe class GemmBlocked
                             for (int i = 0; i < rows; i++)
                             {
                                 float* src = tile + i * nr, dst = c + (long)i * op.Ldc;
-                                for (int j = 0; j < cols; j++) dst[j] = overwrite ? src[j] : dst[j] + src[j];
+                                int j = 0;
+                                // Ragged rows (M not a multiple of Mr, as 128 or 256 rows on 12) keep whole vectors.
+                                if (Vector512.IsHardwareAccelerated)
+                                    for (; j + 16 <= cols; j += 16)
+                                    {
+                                        var sum = Vector512.Load(src + j);
+                                        (overwrite ? sum : Vector512.Load(dst + j) + sum).Store(dst + j);
+                                    }
+                                for (; j < cols; j++) dst[j] = overwrite ? src[j] : dst[j] + src[j];
                             }
                         }
                     }
