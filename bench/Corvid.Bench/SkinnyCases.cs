@@ -14,6 +14,11 @@ public static class SkinnyCases
         foreach (int m in new[] { 2, 3, 8, 24, 32, 48 })
             yield return Matmul("skinny-sweep", $"x·W m={m} 4096x4096", m, 4096, 4096);
         yield return Matmul("skinny-sweep", "x·W m=16 4096x4093", 16, 4093, 4096);
+        // Few columns as well as few rows (before, the transposed dot form's shapes).
+        yield return Matmul("skinny-sweep", "x·W m=16 65536x24", 16, 24, 65536);
+        yield return Matmul("skinny-sweep", "x·W m=40 4096x8", 40, 8, 4096);
+        yield return Matmul("skinny-sweep", "x·W m=1 65536x24", 1, 24, 65536);
+        yield return Matmul("skinny-sweep", "x·W m=4 65536x24", 4, 24, 65536);
         // Two 64 MB vectors read once (a dot product in both engines): the bytes per second the machine streams.
         const int length = 1 << 24;
         var spec = new JsonObject { ["name"] = "dot of two 64 MB vectors", ["op"] = "matmul", ["m"] = 1, ["n"] = 1, ["k"] = length };

@@ -35,13 +35,17 @@ internal static unsafe class GemmSkinny
     {
         if (op.M <= MaxDotRows && op.BRow == 1)
             return Run<TVector, TOps>(op, op.Ldc, 1);
+        // Few columns as well as more than a few rows: the transposed dot form first, since the register tiles
+        // of GemmSkinnyRows span 48 columns (measured, one thread: 40x8x4096 0.06 against 0.45 ms, 16x24x65536
+        // 3.1 against 4.3 ms; but 4x24x65536 1.8-2.2 against 1.7 ms).
+        bool fewColumns = op.N <= MaxDotRows && op.ACol == 1 && op.RowBias == null;
+        if (fewColumns && (op.M > 4 || op.BCol != 1))
+            return Run<TVector, TOps>(op.Transposed(out int cRow, out int cCol), cRow, cCol);
         if (op.M <= MaxRowsOfB && op.BCol == 1)
         {
             GemmSkinnyRows.Run<TVector, TOps>(op);
             return true;
         }
-        if (op.N <= MaxDotRows && op.ACol == 1 && op.RowBias == null)
-            return Run<TVector, TOps>(op.Transposed(out int cRow, out int cCol), cRow, cCol);
         return false;
     }
 

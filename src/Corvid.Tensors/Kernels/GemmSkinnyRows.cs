@@ -9,7 +9,7 @@ namespace Corvid.Tensors.Kernels;
 /// a register.
 /// </summary>
 /// <remarks>
-/// B is walked in blocks of 8 or 16 rows (<see cref="BlockRowsFor"/>); within a block, in strips of three vectors of
+/// B is walked in blocks of 8 or 16 rows (<see cref="BlockRowsFor"/>: 128 when it has few columns); within a block, in strips of three vectors of
 /// columns. A strip's running sums (up to 8 rows of A by 3 vectors: 24 registers) stay in registers for the
 /// whole block, each B vector loaded once feeds up to 8 FMAs, and the sums go to memory (L2) only once per
 /// block. A block's rows are read side by side (that many streams of B), and the next block's rows of each strip
@@ -24,12 +24,14 @@ internal static unsafe class GemmSkinnyRows
     /// Rows of B read per block: the running sums are stored and reloaded once per block. Up to 8 rows of A the
     /// product is bound by memory, and 8 streams of B at a time read faster than 16 (measured: 4 rows of A,
     /// 3.1 against 3.8-4.2 ms at 4096x4096); from 16 rows up it is bound by the FMAs, and the longer block halves
-    /// the sums' trips to memory (16 rows 7.6-7.8 against 8.0-8.6 ms).
+    /// the sums' trips to memory (16 rows 7.6-7.8 against 8.0-8.6 ms). Fewer columns than a few strips make short
+    /// rows of B, read as one stream whatever the block, and a block's fixed costs (packing A, storing the sums,
+    /// the tail) would outweigh its FMAs: those take long blocks.
     /// </summary>
-    static int BlockRowsFor(int m) => m <= GroupRows ? 8 : 16;
+    static int BlockRowsFor(int m, int width) => width < 4 * 48 ? MaxBlockRows : m <= GroupRows ? 8 : 16;
 
     /// <summary>The longest block of <see cref="BlockRowsFor"/>: the size of A's packed block.</summary>
-    const int MaxBlockRows = 16;
+    const int MaxBlockRows = 128;
 
     /// <summary>Rows of A one register tile holds (the rest run as further groups over the same strip).</summary>
     const int GroupRows = 8;
@@ -73,7 +75,7 @@ internal static unsafe class GemmSkinnyRows
         int w = TOps.Count, strip = 3 * w, m = op.M, k = op.K;
         int groups = (m + GroupRows - 1) / GroupRows;
         int chunk = Math.Min(j1 - j0, Math.Max(strip, MaxSums / m / strip * strip));
-        int blockRows = BlockRowsFor(m);
+        int blockRows = BlockRowsFor(m, j1 - j0);
         // A's block, packed [group][p][row of group] so a tile reads its broadcasts at fixed offsets.
         // Rows of sums are a vector longer than the chunk: the padded tail's vector writes past its last column.
         int sumsStride = chunk + w;
@@ -98,7 +100,12 @@ internal static unsafe class GemmSkinnyRows
                 }
                 for (; j + w <= width; j += w)
                     Groups<TVector, TOps, One>(op, packedA, b + j, sums + j, sumsStride, c + j, kn, stage);
-                if (j < width) Tail<TVector, TOps>(op, packedA, b + j, sums + j, sumsStride, c + j, width - j, kn, stage, tailScratch);
+                if (j == width) continue;
+                // The padded copy costs a vector's width per row of B; scalar sums cost the tail's width per row
+                // of B and of A (measured at 24x65536: 1 row 0.54-0.66 ms scalar against 0.99-1.05 padded,
+                // 4 rows 1.74-2.07 against 1.31-1.34).
+                if (m <= ScalarTailRows) ScalarTail(op, packedA, b + j, sums + j, sumsStride, c + j, width - j, kn, stage, tailScratch);
+                else Tail<TVector, TOps>(op, packedA, b + j, sums + j, sumsStride, c + j, width - j, kn, stage, tailScratch);
             }
         }
     }
@@ -293,6 +300,41 @@ internal static unsafe class GemmSkinnyRows
         Groups<TVector, TOps, One>(padded, packedA, tailB, sums, sumsStride, tailC, kn, stage);
         if (stage.Last)
             for (int i = 0; i < m; i++) new ReadOnlySpan<float>(tailC + i * w, width).CopyTo(new Span<float>(c + (long)i * op.Ldc, width));
+    }
+
+    /// <summary>Up to this many rows of A, the last columns' sums are kept as scalars rather than a padded vector.</summary>
+    const int ScalarTailRows = 1;
+
+    /// <summary>
+    /// The same last columns for one row of A, as scalars: each step of k updates every (row, column) sum in
+    /// turn, so no sum waits on its own previous FMA, and each is the fused chain a vector lane computes.
+    /// </summary>
+    static void ScalarTail(in GemmOperands op, float* packedA, float* b, float* sums, int sumsStride, float* c,
+        int width, int kn, Stage stage, float* scratch)
+    {
+        int m = op.M;
+        float* t = scratch;
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < width; j++) t[r * width + j] = stage.First ? 0f : sums[(long)r * sumsStride + j];
+        for (int p = 0; p < kn; p++)
+        {
+            float* bp = b + (long)p * op.BRow;
+            for (int r = 0; r < m; r++)
+            {
+                float x = packedA[p * m + r];
+                for (int j = 0; j < width; j++) t[r * width + j] = MathF.FusedMultiplyAdd(x, bp[j], t[r * width + j]);
+            }
+        }
+        for (int r = 0; r < m; r++)
+        {
+            float* cr = c + (long)r * op.Ldc;
+            for (int j = 0; j < width; j++)
+            {
+                float sum = t[r * width + j];
+                if (!stage.Last) sums[(long)r * sumsStride + j] = sum;
+                else cr[j] = stage.Accumulate ? cr[j] + sum : stage.Bias ? sum + op.RowBias[r] : sum;
+            }
+        }
     }
 
     interface IStripWidth { static abstract int Vectors { get; } }

@@ -14,9 +14,10 @@ public class GemmSkinnyTests
 {
     public static IEnumerable<object[]> Shapes()
     {
-        // (n, k): one column; a vector and a scalar tail within one block of k; strips, a one-vector strip and a
-        // tail over three blocks of k with a partial last one; k one short of two whole blocks.
-        (int N, int K)[] columns = [(1, 3), (47, 16), (161, 37), (100, 31)];
+        // (n, k): one column; a vector and a tail within one block of k; strips, a one-vector strip and a
+        // tail over three blocks of k with a partial last one; k one short of two whole blocks; fewer columns than
+        // a strip (with A row-major and more than 4 rows, the transposed dot form's instead).
+        (int N, int K)[] columns = [(1, 3), (47, 16), (161, 37), (100, 31), (24, 40)];
         foreach (int m in Enumerable.Range(1, 17).Append(24).Append(32).Append(GemmSkinny.MaxRowsOfB))
             foreach (var (n, k) in columns)
                 yield return [m, n, k];
