@@ -27,28 +27,19 @@ public static unsafe class Gemm
         Span<float> c, int ldc, bool accumulate) =>
         Multiply(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, GemmIsaSelection.Best);
 
-    /// <summary>
-    /// The same product on a chosen micro-kernel variant (tests run every variant the machine has). A non-empty
-    /// <paramref name="columnBias"/> (<c>[n]</c>, only when overwriting) gives <c>C = columnBias + A·B</c>, a Linear
-    /// layer with its bias: the bias is written with each tile of C, not in a pass of its own, and the result is
-    /// bit-identical to filling C with it and accumulating.
-    /// </summary>
+    /// <summary>The same product on a chosen micro-kernel variant (tests run every variant the machine has).</summary>
     internal static void Multiply(
         int m, int n, int k,
         ReadOnlySpan<float> a, int aRow, int aCol,
         ReadOnlySpan<float> b, int bRow, int bCol,
-        Span<float> c, int ldc, bool accumulate, GemmIsa isa, ReadOnlySpan<float> columnBias = default)
+        Span<float> c, int ldc, bool accumulate, GemmIsa isa)
     {
         CheckShape(m, n, k, ldc);
         CheckExtent("A", a.Length, 0, m, aRow, k, aCol);
         CheckExtent("B", b.Length, 0, k, bRow, n, bCol);
         CheckExtent("C", c.Length, 0, m, ldc, n, 1);
-        if (!columnBias.IsEmpty && (accumulate || columnBias.Length != n))
-            throw new ArgumentException(accumulate
-                ? "gemm: a column bias is added only when overwriting C, not when accumulating"
-                : $"gemm: column bias has {columnBias.Length} elements, expected n {n}");
         if (m == 0 || n == 0) return;
-        fixed (float* pa = a, pb = b, pc = c, pbias = columnBias)
+        fixed (float* pa = a, pb = b, pc = c)
         {
             var op = new GemmOperands
             {
@@ -56,7 +47,6 @@ public static unsafe class Gemm
                 A = pa, ARow = aRow, ACol = aCol,
                 B = pb, BRow = bRow, BCol = bCol,
                 C = pc, Ldc = ldc, Accumulate = accumulate,
-                ColumnBias = columnBias.IsEmpty ? null : pbias,
             };
             Run(op, isa);
         }
@@ -128,9 +118,7 @@ public static unsafe class Gemm
     {
         if (op.K == 0)
         {
-            if (op.ColumnBias != null)
-                op.WithColumnBiasInC();
-            else if (!op.Accumulate)
+            if (!op.Accumulate)
                 for (int i = 0; i < op.M; i++) new Span<float>(op.C + (long)i * op.Ldc, op.N).Fill(op.RowBias == null ? 0f : op.RowBias[i]);
             return;
         }

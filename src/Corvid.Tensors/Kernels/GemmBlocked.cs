@@ -90,10 +90,6 @@ internal static unsafe class GemmBlocked
             {
                 int kc = Math.Min(K.Kc, op.K - pc);
                 bool overwrite = pc == 0 && !op.Accumulate;
-                // A column bias (a Linear layer's) goes into each tile of C just before the first slice adds onto
-                // it, while the tile is in cache, rather than in a pass over C of its own; the sum is bias + A·B.
-                bool biasFirst = overwrite && op.ColumnBias != null;
-                bool store = overwrite && !biasFirst;
                 panel.Pack(nr, pc, kc, jc, nc, packedB);
                 for (int ic = i0; ic < i1; ic += K.Mc)
                 {
@@ -109,10 +105,9 @@ internal static unsafe class GemmBlocked
                             float* a = packedA + ir * kc;
                             float* c = op.C + (long)(ic + ir) * op.Ldc + jc + jr;
                             float* bias = op.RowBias == null ? null : op.RowBias + ic + ir;
-                            if (biasFirst) FillRows(c, op.Ldc, rows, op.ColumnBias + jc + jr, cols);
                             if (rows == mr && cols == nr)
                             {
-                                K.Run(kc, a, b, nr, c, op.Ldc, store, bias);
+                                K.Run(kc, a, b, nr, c, op.Ldc, overwrite, bias);
                                 continue;
                             }
                             // A ragged edge: compute the full tile aside, then keep the part inside C.
@@ -131,21 +126,15 @@ internal static unsafe class GemmBlocked
                                     for (; j + 16 <= cols; j += 16)
                                     {
                                         var sum = Vector512.Load(src + j);
-                                        (store ? sum : Vector512.Load(dst + j) + sum).Store(dst + j);
+                                        (overwrite ? sum : Vector512.Load(dst + j) + sum).Store(dst + j);
                                     }
-                                for (; j < cols; j++) dst[j] = store ? src[j] : dst[j] + src[j];
+                                for (; j < cols; j++) dst[j] = overwrite ? src[j] : dst[j] + src[j];
                             }
                         }
                     }
                 }
             }
         }
-    }
-
-    static void FillRows(float* c, int ldc, int rows, float* values, int cols)
-    {
-        var row = new ReadOnlySpan<float>(values, cols);
-        for (int i = 0; i < rows; i++) row.CopyTo(new Span<float>(c + (long)i * ldc, cols));
     }
 
     static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -52,7 +52,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// x [m, k] · weightᵀ + bias for a weight [n, k] and an optional bias [n] (torch's addmm behind F.linear).
-    /// The GEMM writes the bias with each tile of C (as if C had started as the bias rows), with no pass of its own;
+    /// C starts as the bias rows and the GEMM accumulates onto it, so there is no second pass over the output;
     /// the backward is exactly the three products addmm's is (g·W, gᵀ·x, the column sums of g), written with
     /// differentiable ops so it can be differentiated again, and the weight's gradient comes out [n, k] contiguous.
     /// </summary>
@@ -60,17 +60,25 @@ public sealed partial class Tensor
     {
         int m = x.shape[0], k = x.shape[1], n = weight.shape[0];
         var result = Empty([m, n]);
-        ReadOnlySpan<float> row = default;
-        if (bias is not null)
+        var o = result.F;
+        if (bias is null)
+        {
+            if (k == 0) o.AsSpan().Clear();
+        }
+        else
         {
             var b = bias.IsContiguous ? bias : bias.Contiguous();
-            row = b.F.AsSpan(b.Offset, n);
+            var row = b.F.AsSpan(b.Offset, n);
+            for (int i = 0; i < m; i++) row.CopyTo(o.AsSpan(i * n, n));
         }
-        // B = weightᵀ read in place: element (p, j) is weight[j, p]. The bias is stored with each tile of the output.
-        Gemm.Multiply(m, n, k,
-            x.F.AsSpan(x.Offset), x.strides[0], x.strides[1],
-            weight.F.AsSpan(weight.Offset), weight.strides[1], weight.strides[0],
-            result.F, n, accumulate: false, GemmIsaSelection.Best, row);
+        if (m > 0 && n > 0 && k > 0)
+        {
+            // B = weightᵀ read in place: element (p, j) is weight[j, p].
+            Gemm.Multiply(m, n, k,
+                x.F.AsSpan(x.Offset), x.strides[0], x.strides[1],
+                weight.F.AsSpan(weight.Offset), weight.strides[1], weight.strides[0],
+                o, n, accumulate: bias is not null);
+        }
         var w = weight;
         return bias is null
             ? Graph.Record("AddmmBackward", result, (g, needs) =>
