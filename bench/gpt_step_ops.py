@@ -18,6 +18,8 @@ import os
 import sys
 import time
 
+import speedscope_top  # the speedscope walk, shared (bench/ is on the path when this runs as a script)
+
 TORCH_GROUPS = [
     ("GEMM", ["aten::mm", "aten::addmm", "aten::bmm", "aten::addmm_", "aten::baddbmm"]),
     ("GELU fwd", ["aten::gelu"]), ("GELU bwd", ["aten::gelu_backward"]),
@@ -81,25 +83,15 @@ def torch_side(steps=6):
 def corvid_side(path, step_ms):
     data = json.load(open(path))
     frames = [f["name"] for f in data["shared"]["frames"]]
-    pseudo = {i for i, f in enumerate(frames) if f in ("CPU_TIME", "UNMANAGED_CODE_TIME")}
     groups, total = collections.Counter(), 0.0
-    for profile in data["profiles"]:
-        stack, last = [], None
-        for event in profile["events"]:
-            at = event["at"]
-            if stack and last is not None:
-                real = [frames[f] for f in stack if f not in pseudo]
-                if any("TrainStep" in f for f in real):
-                    joined = " | ".join(real)
-                    backward = "AutogradEngine.Run" in joined
-                    name = next((g for g, rule in CORVID_GROUPS if rule(joined, backward)), "other (views, dispatch, autograd)")
-                    groups[name] += at - last
-                    total += at - last
-            if event["type"] == "O":
-                stack.append(event["frame"])
-            else:
-                stack.pop()
-            last = at
+    for stack, ms in speedscope_top.sampled_stacks(data):
+        real = [frames[f] for f in stack]
+        if any("TrainStep" in f for f in real):
+            joined = " | ".join(real)
+            backward = "AutogradEngine.Run" in joined
+            name = next((g for g, rule in CORVID_GROUPS if rule(joined, backward)), "other (views, dispatch, autograd)")
+            groups[name] += ms
+            total += ms
     for name, w in groups.most_common():
         print(f"{name:42s} {100 * w / total:5.1f} %  {step_ms * w / total:7.1f} ms")
 

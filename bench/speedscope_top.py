@@ -17,29 +17,36 @@ import json
 import sys
 
 
-def main():
-    path = sys.argv[1]
-    root = sys.argv[2] if len(sys.argv) > 2 else "Timing.MedianSeconds"
-    data = json.load(open(path))
+def sampled_stacks(data):
+    """Yields (stack, milliseconds) for every interval of a speedscope trace: the frame indices from the root down,
+    without the CPU_TIME / UNMANAGED_CODE_TIME leaves dotnet-trace adds."""
     frames = data["shared"]["frames"]
     pseudo = {i for i, f in enumerate(frames) if f["name"] in ("CPU_TIME", "UNMANAGED_CODE_TIME")}
-    own, inclusive, total = collections.Counter(), collections.Counter(), 0.0
     for profile in data["profiles"]:
         stack, last = [], None
         for event in profile["events"]:
             at = event["at"]
             if stack and last is not None:
-                real = [f for f in stack if f not in pseudo]
-                if real and any(root in frames[f]["name"] for f in real):
-                    own[real[-1]] += at - last
-                    for f in set(real):
-                        inclusive[f] += at - last
-                    total += at - last
+                yield [f for f in stack if f not in pseudo], at - last
             if event["type"] == "O":
                 stack.append(event["frame"])
             else:
                 stack.pop()
             last = at
+
+
+def main():
+    path = sys.argv[1]
+    root = sys.argv[2] if len(sys.argv) > 2 else "Timing.MedianSeconds"
+    data = json.load(open(path))
+    frames = data["shared"]["frames"]
+    own, inclusive, total = collections.Counter(), collections.Counter(), 0.0
+    for real, ms in sampled_stacks(data):
+        if real and any(root in frames[f]["name"] for f in real):
+            own[real[-1]] += ms
+            for f in set(real):
+                inclusive[f] += ms
+            total += ms
     print(f"{total:.0f} ms sampled under {root}")
     print("self time:")
     for f, w in own.most_common(20):

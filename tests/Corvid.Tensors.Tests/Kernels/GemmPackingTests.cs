@@ -6,46 +6,12 @@ namespace Corvid.Tensors.Tests.Kernels;
 /// <summary>
 /// The packing paths the GPT step's products take (a transposed A dealt run by run into slivers, a row-major A
 /// transposed 8 x 8 then 4 x 4, short runs copied with vector moves), on shapes with several blocks of A, k
-/// slices and ragged edges in M, N and K, against the double-precision reference.
+/// slices and ragged edges in M, N and K, against the double-precision reference (the shapes are among
+/// <see cref="GemmTests.Shapes"/>; here, what depends on the thread count).
 /// </summary>
 [Collection(ThreadsCollection.Name)]
 public class GemmPackingTests
 {
-    public static IEnumerable<object[]> Shapes()
-    {
-        // m spans several Mc blocks with a ragged last sliver (300 = 25·12; 301, 259 ragged for every Mr),
-        // k spans k slices with a tail that is not a multiple of 8 or 4, n has a ragged last sliver.
-        int[][] shapes = [[301, 70, 803], [259, 96, 390], [300, 33, 17], [150, 64, 7]];
-        foreach (var s in shapes)
-            foreach (Layout la in new[] { Layout.RowMajor, Layout.Transposed })
-                foreach (Layout lb in new[] { Layout.RowMajor, Layout.Transposed })
-                    yield return [s[0], s[1], s[2], la, lb];
-    }
-
-    [Theory]
-    [MemberData(nameof(Shapes))]
-    public void Packed_products_match_the_reference_on_every_variant(int m, int n, int k, Layout aLayout, Layout bLayout)
-    {
-        var (a, aRow, aCol) = Operand(m, k, aLayout, 11);
-        var (b, bRow, bCol) = Operand(k, n, bLayout, 12);
-        int ldc = n + 5;
-        var start = Random(m * ldc, 13);
-        foreach (bool accumulate in new[] { false, true })
-        {
-            var expected = (float[])start.Clone();
-            Gemm.ReferenceMultiply(m, n, k, a, aRow, aCol, b, bRow, bCol, expected, ldc, accumulate);
-            foreach (var isa in GemmIsaSelection.Supported())
-            {
-                var actual = (float[])start.Clone();
-                if (!accumulate)
-                    for (int i = 0; i < m; i++) actual.AsSpan(i * ldc, n).Fill(float.NaN); // overwritten, never read
-                Gemm.Multiply(m, n, k, a, aRow, aCol, b, bRow, bCol, actual, ldc, accumulate, isa);
-                Close.All(expected, actual, what: $"{isa} {m}x{n}x{k} {aLayout}/{bLayout} accumulate={accumulate}");
-                for (int i = 0; i < m; i++) Assert.Equal(start.AsSpan(i * ldc + n, 5).ToArray(), actual.AsSpan(i * ldc + n, 5).ToArray());
-            }
-        }
-    }
-
     [Fact]
     public void Weight_gradient_layout_is_bit_identical_for_any_thread_count()
     {

@@ -33,6 +33,10 @@ public class GemmTests
             [1, 100, 37], [2, 77, 64], [3, 130, 20], [4, 64, 300], [1, 5, 1000], [100, 1, 37], [77, 3, 50], [4, 4, 4], [5, 200, 16],
             // Dot form up to 32 rows (or columns), B read in place up to 48 rows.
             [20, 70, 301], [32, 45, 37], [33, 50, 40], [48, 97, 20], [300, 20, 50], [64, 31, 70],
+            // The packing paths of the GPT step's products: m over several Mc blocks with a ragged last sliver
+            // (300 = 25·12; 301, 259 ragged for every Mr), k over several k slices with a tail that is not a multiple
+            // of 8 or 4, n with a ragged last sliver.
+            [301, 70, 803], [259, 96, 390], [300, 33, 17], [150, 64, 7],
         ];
         foreach (var s in shapes)
             foreach (Layout la in Enum.GetValues<Layout>())
