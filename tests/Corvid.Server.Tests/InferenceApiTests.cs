@@ -45,6 +45,24 @@ public class InferenceApiTests(SharedServerFixture fixture) : IClassFixture<Shar
     }
 
     [Fact]
+    public async Task An_image_sent_as_curl_data_binary_does_labelled_as_a_urlencoded_form_is_read_as_the_image()
+    {
+        // curl --data-binary @image.jpg: the raw bytes with Content-Type application/x-www-form-urlencoded.
+        var jpeg = TestImages.Solid(new SKColor(0, 0, 250), format: SKEncodedImageFormat.Jpeg);
+        var raw = new ByteArrayContent(jpeg);
+        raw.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        var response = await Live.Client.PostAsync("/predictions/colours", raw);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("blue", JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject().First().Key);
+
+        // A real urlencoded form names its field; its value is the body (here not an image: a clear 400).
+        var form = new FormUrlEncodedContent([new("data", "hello")]);
+        response = await Live.Client.PostAsync("/predictions/colours", form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("5 bytes", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task An_unknown_model_is_404_naming_it_and_the_known_ones()
     {
         var response = await Live.PostBytesAsync("/predictions/resnet152", TestImages.Pattern());
