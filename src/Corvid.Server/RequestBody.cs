@@ -1,3 +1,4 @@
+using Corvid.Serving.Handlers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -15,7 +16,15 @@ internal static class RequestBody
     {
         if (request.HasFormContentType && !IsUrlEncoded(request))
         {
-            var form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new BadInputException($"the request body is not a valid {request.ContentType} form: {e.Message}");
+            }
             var file = form.Files.GetFile("data") ?? form.Files.GetFile("body") ?? form.Files.FirstOrDefault();
             if (file is not null)
             {

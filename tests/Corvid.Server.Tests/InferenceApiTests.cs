@@ -63,6 +63,16 @@ public class InferenceApiTests(SharedServerFixture fixture) : IClassFixture<Shar
     }
 
     [Fact]
+    public async Task A_broken_multipart_form_is_400_naming_the_form()
+    {
+        var broken = new ByteArrayContent("--x\r\nnot a part header\r\n"u8.ToArray());
+        broken.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+        var response = await Live.Client.PostAsync("/predictions/colours", broken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not a valid multipart/form-data", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task An_unknown_model_is_404_naming_it_and_the_known_ones()
     {
         var response = await Live.PostBytesAsync("/predictions/resnet152", TestImages.Pattern());
