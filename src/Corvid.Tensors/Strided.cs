@@ -1,3 +1,4 @@
+using Corvid.Tensors.Kernels;
 namespace Corvid.Tensors;
 
 /// <summary>
@@ -107,11 +108,11 @@ internal static class StridedCopy
     public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, ReadOnlySpan<int> shape)
     {
         var work = new Rows<T> { Src = src, Dst = dst, Shape = shape.ToArray(), Strides = [srcStrides, dstStrides], Offsets = [srcOffset, dstOffset] };
-        int parts = Kernels.WorkerPool.PartsFor(ShapeMath.Numel(shape));
-        Kernels.WorkerPool.Run(ref work, parts);
+        int parts = WorkerPool.PartsFor(ShapeMath.Numel(shape));
+        WorkerPool.Run(ref work, parts);
     }
 
-    struct Rows<T> : Kernels.IParallelWork
+    struct Rows<T> : IParallelWork
     {
         public T[] Src, Dst;
         public int[] Shape, Offsets;
@@ -120,7 +121,7 @@ internal static class StridedCopy
         public readonly void Execute(int part, int parts)
         {
             var walker = new RowWalker(Shape, Strides, Offsets);
-            int first = (int)((long)walker.Rows * part / parts), last = (int)((long)walker.Rows * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(walker.Rows, part, parts);
             if (first >= last) return;
             if (first > 0) walker.Seek(first);
             T[] src = Src, dst = Dst;

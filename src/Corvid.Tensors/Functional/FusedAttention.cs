@@ -271,7 +271,7 @@ internal static unsafe class FusedAttention
         {
             var g = G;
             int blockRows = BlockRows(g), blocks = Blocks(g), units = g.B * g.H * blocks;
-            int start = (int)((long)units * part / parts), end = (int)((long)units * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(units, part, parts);
             if (start == end) return;
             var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(blockRows * g.S + blockRows);
             try
@@ -332,7 +332,7 @@ internal static unsafe class FusedAttention
         {
             var g = G;
             int heads = g.B * g.H, blockRows = BlockRows(g);
-            int start = (int)((long)heads * part / parts), end = (int)((long)heads * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(heads, part, parts);
             if (start == end) return;
             var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(2 * blockRows * g.S);
             try

@@ -79,7 +79,7 @@ internal static unsafe class FusedCrossEntropy
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)M * part / parts), end = (int)((long)M * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(M, part, parts);
             var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(C);
             try
             {
@@ -114,7 +114,7 @@ internal static unsafe class FusedCrossEntropy
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)M * part / parts), end = (int)((long)M * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(M, part, parts);
             for (int i = start; i < end; i++)
             {
                 float* dx = Dx + (long)i * C;

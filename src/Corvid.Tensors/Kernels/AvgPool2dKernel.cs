@@ -33,7 +33,7 @@ internal static unsafe class AvgPool2dKernel
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)Planes * part / parts), end = (int)((long)Planes * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(Planes, part, parts);
             if (start == end) return;
             int inPlane = G.InPlane, outPlane = G.OutPlane;
             if (!Forward)

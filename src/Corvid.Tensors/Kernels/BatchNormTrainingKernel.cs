@@ -49,7 +49,7 @@ internal static unsafe class BatchNormTrainingKernel
 
         public readonly void Execute(int part, int parts)
         {
-            int first = (int)((long)C * part / parts), last = (int)((long)C * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(C, part, parts);
             long count = (long)N * Inner;
             for (int ch = first; ch < last; ch++)
             {
@@ -87,7 +87,7 @@ internal static unsafe class BatchNormTrainingKernel
         public readonly void Execute(int part, int parts)
         {
             int planes = N * C;
-            int first = (int)((long)planes * part / parts), last = (int)((long)planes * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(planes, part, parts);
             for (int p = first; p < last; p++)
             {
                 int ch = p % C;

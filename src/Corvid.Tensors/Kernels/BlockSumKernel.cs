@@ -38,7 +38,7 @@ internal static unsafe class BlockSumKernel
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)Kept * part / parts), end = (int)((long)Kept * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(Kept, part, parts);
             if (start >= end) return;
             if (Inner == 1)
             {

@@ -29,12 +29,12 @@ internal static unsafe class ChannelAffineKernel
             if (Inner == 1)
             {
                 // [N, C]: each row is a vector times the scale vector plus the shift vector.
-                int start = (int)((long)N * part / parts), end = (int)((long)N * (part + 1) / parts);
+                var (start, end) = WorkerPool.Share(N, part, parts);
                 for (int r = start; r < end; r++) Rows(X + (long)r * C, Y + (long)r * C, Scale, Shift, C, Relu);
                 return;
             }
             int planes = N * C;
-            int first = (int)((long)planes * part / parts), last = (int)((long)planes * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(planes, part, parts);
             for (int p = first; p < last; p++)
             {
                 int channel = p % C;

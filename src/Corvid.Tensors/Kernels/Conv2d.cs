@@ -221,7 +221,7 @@ public static unsafe class Conv2d
         public readonly void Execute(int part, int parts)
         {
             int runs = (G.Batch + PerProduct - 1) / PerProduct;
-            int start = (int)((long)runs * part / parts), end = (int)((long)runs * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(runs, part, parts);
             for (int run = start; run < end; run++)
             {
                 int n0 = run * PerProduct, images = Math.Min(PerProduct, G.Batch - n0);

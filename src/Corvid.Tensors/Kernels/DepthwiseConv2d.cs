@@ -55,7 +55,7 @@ internal static unsafe class DepthwiseConv2d
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)Units * part / parts), end = (int)((long)Units * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(Units, part, parts);
             switch (GemmIsaSelection.Best)
             {
                 case GemmIsa.Vector512: Execute<Vector512<float>, Vector512Ops>(start, end); break;

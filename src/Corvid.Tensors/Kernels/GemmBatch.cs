@@ -37,7 +37,7 @@ internal static unsafe class GemmBatch
 
         public readonly void Execute(int part, int parts)
         {
-            int start = (int)((long)Batch * part / parts), end = (int)((long)Batch * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(Batch, part, parts);
             // Inside a piece the pool is busy, so each product runs on this thread alone.
             for (int t = start; t < end; t++) Gemm.Run(At(First, t, AStride, BStride, CStride), GemmIsaSelection.Best);
         }

@@ -47,7 +47,7 @@ internal static unsafe class LayerNormKernel
 
         public readonly void Execute(int part, int parts)
         {
-            int first = (int)((long)RowCount * part / parts), last = (int)((long)RowCount * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(RowCount, part, parts);
             for (int r = first; r < last; r++)
             {
                 long at = (long)r * D;
@@ -72,7 +72,7 @@ internal static unsafe class LayerNormKernel
 
         public readonly void Execute(int part, int parts)
         {
-            int first = (int)((long)D * part / parts), last = (int)((long)D * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(D, part, parts);
             int n = last - first;
             if (n <= 0) return;
             if (Dw is not null) new Span<float>(Dw + first, n).Clear();

@@ -140,7 +140,7 @@ internal static unsafe class Winograd3x3
                     Block(b * PerBlock, Math.Min(PerBlock, Tiles - b * PerBlock), OcBlocks * part / parts, OcBlocks * (part + 1) / parts);
                 return;
             }
-            int start = (int)((long)Blocks * part / parts), end = (int)((long)Blocks * (part + 1) / parts);
+            var (start, end) = WorkerPool.Share(Blocks, part, parts);
             for (int b = start; b < end; b++)
             {
                 int t0 = b * PerBlock, count = Math.Min(PerBlock, Tiles - t0);

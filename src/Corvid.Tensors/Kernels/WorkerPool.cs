@@ -58,6 +58,10 @@ internal static unsafe class WorkerPool
     public static int PartsFor(long elements, long units = int.MaxValue) =>
         elements < ParallelThreshold ? 1 : (int)Math.Clamp(units, 1, AvailableThreads);
 
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of <c>[0, count)</c>: the one rule pieces split their units by.</summary>
+    public static (int Start, int End) Share(int count, int part, int parts) =>
+        ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
     /// <summary>Runs <c>work.Execute(p, parts)</c> for every p in <c>[0, parts)</c>, in parallel when the pool is free.</summary>
     public static void Run<T>(ref T work, int partCount) where T : struct, IParallelWork
     {

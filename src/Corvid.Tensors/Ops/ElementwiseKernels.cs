@@ -73,7 +73,7 @@ internal static class ElementwiseKernels
         public readonly void Execute(int part, int parts)
         {
             var walker = new RowWalker(Shape, Strides, Offsets);
-            int first = (int)((long)walker.Rows * part / parts), last = (int)((long)walker.Rows * (part + 1) / parts);
+            var (first, last) = WorkerPool.Share(walker.Rows, part, parts);
             if (first >= last) return;
             if (first > 0) walker.Seek(first);
             float[] x = X, y = Y, o = O;
