@@ -34,6 +34,15 @@ internal sealed class RowWalker
         Rows = RowLength == 0 ? 0 : (int)rows;
     }
 
+    /// <summary>A walker at the start of piece <paramref name="part"/> of <paramref name="parts"/>, whose rows are <c>[first, last)</c>.</summary>
+    public static RowWalker ForPart(ReadOnlySpan<int> shape, int[][] strides, int[] offsets, int part, int parts, out int first, out int last)
+    {
+        var walker = new RowWalker(shape, strides, offsets);
+        (first, last) = WorkerPool.Share(walker.Rows, part, parts);
+        if (first > 0 && first < last) walker.Seek(first);
+        return walker;
+    }
+
     /// <summary>Moves to row <paramref name="row"/> (counted from the start), so threads can each walk their own range of rows.</summary>
     public void Seek(int row)
     {
@@ -120,10 +129,8 @@ internal static class StridedCopy
 
         public readonly void Execute(int part, int parts)
         {
-            var walker = new RowWalker(Shape, Strides, Offsets);
-            var (first, last) = WorkerPool.Share(walker.Rows, part, parts);
+            var walker = RowWalker.ForPart(Shape, Strides, Offsets, part, parts, out int first, out int last);
             if (first >= last) return;
-            if (first > 0) walker.Seek(first);
             T[] src = Src, dst = Dst;
             int n = walker.RowLength, ss = walker.InnerStrides[0], ds = walker.InnerStrides[1];
             for (int r = first; r < last; r++)

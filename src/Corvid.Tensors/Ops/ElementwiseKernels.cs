@@ -72,10 +72,8 @@ internal static class ElementwiseKernels
 
         public readonly void Execute(int part, int parts)
         {
-            var walker = new RowWalker(Shape, Strides, Offsets);
-            var (first, last) = WorkerPool.Share(walker.Rows, part, parts);
+            var walker = RowWalker.ForPart(Shape, Strides, Offsets, part, parts, out int first, out int last);
             if (first >= last) return;
-            if (first > 0) walker.Seek(first);
             float[] x = X, y = Y, o = O;
             int n = walker.RowLength, sa = walker.InnerStrides[0], sb = walker.InnerStrides[1];
             for (int r = first; r < last; r++)
